@@ -1,0 +1,70 @@
+"""The exception family of tvips-ks.
+
+Every error the library raises on purpose is a :class:`TvipsError`, a
+``ValueError`` subclass, so ``except ValueError`` in existing code keeps
+working.  Messages name the file, the byte offset where it matters, and what
+the user can do about it.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "TvipsError",
+    "HeaderError",
+    "SeriesError",
+    "TruncatedRecordError",
+    "ArgumentError",
+    "ScanDetectionError",
+    "TruncatedRecordWarning",
+    "TvipsWarning",
+]
+
+
+class TvipsError(ValueError):
+    """Base class of every error raised by tvips-ks.
+
+    ``path`` and ``offset`` are kept as attributes (``None`` when they do not
+    apply) so that callers can act on them without parsing the message.
+    """
+
+    def __init__(self, message: str, *, path: str | os.PathLike | None = None,
+                 offset: int | None = None):
+        self.path = os.fspath(path) if path is not None else None
+        self.offset = offset
+        parts = []
+        if self.path is not None:
+            parts.append(self.path)
+        if offset is not None:
+            parts.append(f"byte {offset}")
+        prefix = ": ".join(parts)
+        super().__init__(f"{prefix}: {message}" if prefix else message)
+
+
+class HeaderError(TvipsError):
+    """A main header or frame header that is not a valid TVIPS header."""
+
+
+class SeriesError(TvipsError):
+    """A series whose parts are missing, mismatched or stale."""
+
+
+class TruncatedRecordError(TvipsError):
+    """A part that does not hold a whole number of records where it must."""
+
+
+class ArgumentError(TvipsError):
+    """An argument that is out of range or inconsistent with the data."""
+
+
+class ScanDetectionError(TvipsError):
+    """Automatic scan detection was not confident enough to give a result."""
+
+
+class TvipsWarning(UserWarning):
+    """Base class of the warnings tvips-ks emits."""
+
+
+class TruncatedRecordWarning(TvipsWarning):
+    """A trailing partial record was dropped (an acquisition stopped mid-frame)."""
