@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Generate every artifact that derives from spec/tvips.ksy.
+
+    python spec/generate.py           # regenerate generated/ and docs/format.md
+    python spec/generate.py --check   # exit 1, naming the stale files, if they differ
+
+Artifacts (all from the one .ksy, all covered by --check):
+
+* ``generated/python/tvips.py``      the Kaitai Python parser (pinned compiler)
+* ``generated/python/tvips_pos.py``  the same, recording field positions (--read-pos),
+                                     for layout audits (``tvips-ks dump``)
+* ``generated/python/layout.py``     the field tables (offsets, types, vendor names,
+                                     validation values) that the numpy bulk path and
+                                     the construct writer are built from, so no byte
+                                     offset is typed twice and nothing parses YAML at
+                                     import time
+* ``generated/python/__init__.py``   the package that ships as ``tvips_ks.generated``
+* ``generated/javascript/Tvips.js``  the Kaitai JavaScript parser
+* ``docs/format.md``                 the layout as a document
+
+The compiler is the npm build of kaitai-struct-compiler 0.11.0, pinned in
+package.json/package-lock.json (``npm ci`` installs it); ``spec/ksc.js`` is its
+command line. The YAML is read by the same js-yaml the compiler is fed from, so
+the layout and the parsers cannot see two different specs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KSY = ROOT / "spec" / "tvips.ksy"
+KSC = ROOT / "spec" / "ksc.js"
+
+# Size in bytes and little-endian numpy type of each Kaitai primitive the spec uses.
+PRIMITIVES = {
+    "u1": (1, "<u1"), "u2": (2, "<u2"), "u4": (4, "<u4"), "u8": (8, "<u8"),
+    "s1": (1, "<i1"), "s2": (2, "<i2"), "s4": (4, "<i4"), "s8": (8, "<i8"),
+    "f4": (4, "<f4"), "f8": (8, "<f8"),
+}
+FIELD_IF = re.compile(r"^_io\.size >= (\d+)$")
+LEN_FRAME_HEADER_VALID = re.compile(r"^version == 1 or _ >= (\d+)$")
+FRAME_HEADER_IN_USE = re.compile(r"^version == 1 \? (\d+) : len_frame_header$")
+
+
+class SpecError(Exception):
+    """The .ksy does not have the shape this generator derives the layout from."""
+
+
+def run_node(*args: str) -> str:
+    try:
+        proc = subprocess.run(["node", str(KSC), *args], cwd=ROOT, capture_output=True,
+                              text=True, check=False)
+    except FileNotFoundError:
+        sys.exit("generate.py: node is not installed; it runs the pinned Kaitai compiler")
+    if proc.returncode != 0:
+        hint = ""
+        if "Cannot find module" in proc.stderr:
+            hint = "\n(run `npm ci` in the repository root to install the pinned compiler)"
+        sys.exit(f"generate.py: node spec/ksc.js {' '.join(args)} failed:\n{proc.stderr}{hint}")
+    return proc.stdout
+
+
+def load_spec() -> dict:
+    return json.loads(run_node("--dump-json", str(KSY)))
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def field_table(type_spec: dict, type_name: str) -> list[dict]:
+    """Walk a type's seq of fixed-size fields and give each its offset."""
+    fields, offset = [], 0
+    for index, attr in enumerate(type_spec["seq"]):
+        where = f"/types/{type_name}/seq/{index}"
+        if attr.get("size-eos"):
+            fields.append(dict(id=attr["id"], offset=offset, size=None, ksy_type="bytes",
+                               dtype=None, orig_id=attr.get("-orig-id"),
+                               doc=attr.get("doc", "").strip(), condition=None, valid=None,
+                               enum=None))
+            continue
+        if "type" in attr and attr["type"] in PRIMITIVES:
+            size, dtype = PRIMITIVES[attr["type"]]
+            ksy_type = attr["type"]
+        elif isinstance(attr.get("size"), int) and "type" not in attr:
+            size, dtype, ksy_type = attr["size"], f"V{attr['size']}", f"bytes[{attr['size']}]"
+        else:
+            raise SpecError(f"{where}: only fixed-size primitives and byte arrays can be laid out")
+        condition = attr.get("if")
+        if condition is not None:
+            match = FIELD_IF.match(condition)
+            if not match or int(match.group(1)) != offset + size:
+                raise SpecError(f"{where}: `if` must be `_io.size >= {offset + size}` "
+                                f"(the field exists when the header covers it), got {condition!r}")
+        fields.append(dict(id=attr["id"], offset=offset, size=size, ksy_type=ksy_type,
+                           dtype=dtype, orig_id=attr.get("-orig-id"),
+                           doc=attr.get("doc", "").strip(), condition=condition,
+                           valid=attr.get("valid"), enum=attr.get("enum")))
+        offset += size
+    return fields
+
+
+def derive_layout(spec: dict) -> dict:
+    types = spec["types"]
+    main = field_table(types["main_header"], "main_header")
+    frame = field_table(types["frame_header"], "frame_header")
+    by_id = {f["id"]: f for f in main}
+
+    len_main = sum(f["size"] for f in main)
+    if by_id["len_header"]["valid"] != len_main:
+        raise SpecError(f"main_header is {len_main} bytes but len_header is validated as "
+                        f"{by_id['len_header']['valid']!r}")
+    known = [f for f in frame if f["size"] is not None]
+    v1 = [f for f in known if f["condition"] is None]
+    len_v1 = sum(f["size"] for f in v1)
+    in_use = types["main_header"]["instances"]["len_frame_header_in_use"]["value"]
+    match = FRAME_HEADER_IN_USE.match(in_use)
+    if not match or int(match.group(1)) != len_v1:
+        raise SpecError(f"len_frame_header_in_use must be `version == 1 ? {len_v1} : "
+                        f"len_frame_header`, got {in_use!r}")
+    match = LEN_FRAME_HEADER_VALID.match(by_id["len_frame_header"]["valid"]["expr"])
+    if not match:
+        raise SpecError("len_frame_header must be validated as `version == 1 or _ >= N`")
+    enums = {
+        name: {int(k): (v["id"], v.get("doc", "").strip()) if isinstance(v, dict) else (v, "")
+               for k, v in values.items()}
+        for name, values in spec.get("enums", {}).items()
+    }
+    return dict(
+        main=main, frame=frame, enums=enums, len_main=len_main, len_v1=len_v1,
+        min_len_frame_header_v2=int(match.group(1)),
+        versions=tuple(by_id["version"]["valid"]["any-of"]),
+        bits_per_pixel=tuple(by_id["bits_per_pixel"]["valid"]["any-of"]),
+        min_width=by_id["width"]["valid"]["min"], min_height=by_id["height"]["valid"]["min"],
+        title=spec["meta"]["title"],
+    )
+
+
+def first_paragraph(doc: str) -> str:
+    return " ".join(doc.split("\n\n")[0].split())
+
+
+def render_layout_module(layout: dict) -> str:
+    def fields(rows):
+        out = []
+        for f in rows:
+            if f["size"] is None:
+                continue
+            out.append(f"    Field({f['id']!r}, {f['orig_id']!r}, {f['offset']}, {f['size']}, "
+                       f"{f['ksy_type']!r}, {f['dtype']!r}, {f['enum']!r},\n"
+                       f"          {first_paragraph(f['doc'])!r}),")
+        return "\n".join(out)
+
+    padding = [f for f in layout["frame"] if f["size"] is None]
+    enums = "\n".join(
+        f"    {name!r}: {{{', '.join(f'{k}: {v[0]!r}' for k, v in values.items())}}},"
+        for name, values in layout["enums"].items())
+    return f'''"""Field tables of the TVIPS format, generated from spec/tvips.ksy.
+
+Generated by spec/generate.py: do not edit. Offsets and sizes are in bytes;
+``dtype`` is the little-endian numpy type of the field.
+"""
+
+from typing import NamedTuple
+
+
+class Field(NamedTuple):
+    id: str
+    orig_id: str
+    offset: int
+    size: int
+    ksy_type: str
+    dtype: str
+    enum: str
+    doc: str
+
+
+#: The main header at the start of the ``_000`` file.
+MAIN_HEADER_FIELDS = (
+{fields(layout["main"])}
+)
+
+#: Every known frame-header field; a field exists in a series when its
+#: ``offset + size`` is at most the series' frame-header size.
+FRAME_HEADER_FIELDS = (
+{fields(layout["frame"])}
+)
+
+#: Name of the field that holds the bytes after the last whole known field.
+FRAME_HEADER_PADDING = {padding[0]["id"]!r}
+
+LEN_MAIN_HEADER = {layout["len_main"]}
+LEN_FRAME_HEADER_V1 = {layout["len_v1"]}
+MIN_LEN_FRAME_HEADER_V2 = {layout["min_len_frame_header_v2"]}
+VERSIONS = {layout["versions"]!r}
+BITS_PER_PIXEL = {layout["bits_per_pixel"]!r}
+MIN_WIDTH = {layout["min_width"]}
+MIN_HEIGHT = {layout["min_height"]}
+
+ENUMS = {{
+{enums}
+}}
+'''
+
+
+INIT_MODULE = '''"""Readers generated from spec/tvips.ksy by the Kaitai Struct compiler 0.11.0.
+
+Generated by spec/generate.py: do not edit.
+
+* ``Tvips``: the Kaitai parser (``Tvips.from_file(path_000)``, and
+  ``Tvips.ContinuationPart(main_header, KaitaiStream(f))`` for ``_001``, …).
+* ``TvipsPos``: the same parser recording each field's byte range in ``_debug``.
+* ``layout``: the field tables the numpy bulk path and the writer are built from.
+"""
+
+from . import layout
+from .tvips import Tvips
+from .tvips_pos import Tvips as TvipsPos
+
+__all__ = ["Tvips", "TvipsPos", "layout"]
+'''
+
+
+def render_format_doc(layout: dict, compiler_version: str) -> str:
+    def table(rows):
+        lines = ["| offset | size | type | id | original name | description |",
+                 "| ---: | ---: | --- | --- | --- | --- |"]
+        for f in rows:
+            size = f["size"] if f["size"] is not None else "rest"
+            ksy_type = f["ksy_type"] + (f" (enum `{f['enum']}`)" if f["enum"] else "")
+            doc = " ".join(f["doc"].split()).replace("|", "\\|")
+            lines.append(f"| {f['offset']} | {size} | {ksy_type} | `{f['id']}` | "
+                         f"{f['orig_id'] or ''} | {doc} |")
+        return "\n".join(lines)
+
+    enum_lines = []
+    for name, values in layout["enums"].items():
+        enum_lines.append(f"`{name}`:\n")
+        for k, (ident, doc) in values.items():
+            enum_lines.append(f"- {k} `{ident}`: {doc}")
+    return f"""# TVIPS stream format: byte layout
+
+Generated from `spec/tvips.ksy` by `spec/generate.py` ({compiler_version}); do not edit.
+All values are little-endian and packed.
+
+## Files
+
+A series is `name_000.tvips`, `name_001.tvips`, … Only `_000` starts with the
+{layout["len_main"]}-byte main header. Every file then holds whole records; a record is
+a frame header followed by an image of `height` rows of `width` pixels, each an
+unsigned integer of `bits_per_pixel / 8` bytes. Record size:
+`len_frame_header_in_use + width * height * bits_per_pixel / 8`, where
+`len_frame_header_in_use` is {layout["len_v1"]} for version 1 and `len_frame_header`
+for version 2.
+
+Frame *k* of a file starts at `{layout["len_main"]} + k * len_record` in `_000`
+and at `k * len_record` in the other files.
+
+## Main header ({layout["len_main"]} bytes, `_000` only)
+
+{table(layout["main"])}
+
+Validation: `len_header` = {layout["len_main"]}; `version` in {list(layout["versions"])};
+`width` ≥ {layout["min_width"]}; `height` ≥ {layout["min_height"]}; `bits_per_pixel` in
+{list(layout["bits_per_pixel"])}; for version 2, `len_frame_header` ≥
+{layout["min_len_frame_header_v2"]}.
+
+## Frame header
+
+Version 1: the first {layout["len_v1"]} bytes below. Version 2: `len_frame_header`
+bytes; a field exists only when the header holds it whole (offset + size ≤
+`len_frame_header`), and the bytes after the last whole field are `padding`.
+
+{table(layout["frame"])}
+
+## Enums
+
+{chr(10).join(enum_lines)}
+"""
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def generate_into(out: Path) -> list[Path]:
+    """Write every artifact under ``out`` (laid out like the repository)."""
+    spec = load_spec()
+    layout = derive_layout(spec)
+    compiler_version = run_node("--version").strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        run_node("-t", "python", "-d", str(tmp / "py"), str(KSY))
+        run_node("-t", "python", "--read-pos", "-d", str(tmp / "pypos"), str(KSY))
+        run_node("-t", "javascript", "-d", str(tmp / "js"), str(KSY))
+        py_dir = out / "generated" / "python"
+        js_dir = out / "generated" / "javascript"
+        py_dir.mkdir(parents=True, exist_ok=True)
+        js_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(tmp / "py" / "tvips.py", py_dir / "tvips.py")
+        shutil.copyfile(tmp / "pypos" / "tvips.py", py_dir / "tvips_pos.py")
+        shutil.copyfile(tmp / "js" / "Tvips.js", js_dir / "Tvips.js")
+    (py_dir / "layout.py").write_text(render_layout_module(layout))
+    (py_dir / "__init__.py").write_text(INIT_MODULE)
+    docs = out / "docs"
+    docs.mkdir(parents=True, exist_ok=True)
+    (docs / "format.md").write_text(render_format_doc(layout, compiler_version))
+    return sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="compare with the committed files instead of writing them")
+    args = parser.parse_args(argv)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            produced = generate_into(Path(tmp))
+            if not args.check:
+                for rel in produced:
+                    (ROOT / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(Path(tmp) / rel, ROOT / rel)
+                    print(rel)
+                return 0
+            stale = [rel for rel in produced
+                     if not (ROOT / rel).is_file()
+                     or (ROOT / rel).read_bytes() != (Path(tmp) / rel).read_bytes()]
+            extra = sorted(
+                p.relative_to(ROOT) for p in (ROOT / "generated").rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
+                and p.relative_to(ROOT) not in produced)
+    except SpecError as err:
+        print(f"generate.py: {KSY.relative_to(ROOT)}: {err}", file=sys.stderr)
+        return 1
+    for rel in stale:
+        print(f"stale: {rel} (run `python spec/generate.py`)", file=sys.stderr)
+    for rel in extra:
+        print(f"not generated from the spec: {rel}", file=sys.stderr)
+    if stale or extra:
+        return 1
+    print(f"generated files match {KSY.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+meta:
+  id: tvips
+  title: TVIPS camera stream (recorder) series
+  application:
+    - TVIPS EM-MENU
+    - TVIPS EM-Konos
+    - TVIPS EM-Scan
+  file-extension: tvips
+  license: CC0-1.0
+  ks-version: '0.11'
+  endian: le
+doc: |
+  The stream format that TVIPS cameras (TemCam F416, XF416 and others) write
+  during in-situ, 4D-STEM, precession and MicroED acquisitions.
+
+  An acquisition is a series of files `name_000.tvips`, `name_001.tvips`, …
+  The acquisition software starts a new file when the current one reaches a
+  size cap. Only the first file, `_000`, begins with the 256-byte main header;
+  every file then holds a run of fixed-size records, and no record crosses a
+  file boundary. A record is a frame header followed by one image. Nothing in
+  the files records the number of frames or the scan shape: both follow from
+  the file sizes and from per-frame fields (`rotator_index`, `scan_x`,
+  `scan_y`).
+
+  This top-level type reads the first file of a series. A continuation file
+  (`_001`, `_002`, …) is read with the type `continuation_part`, given the
+  main header of `_000`.
+
+  All values are little-endian and packed. No official TVIPS description of
+  the format is public; the layout here is the one every known reader agrees
+  on (RosettaSciIO, LiberTEM, TVIPSconverter, the TVIPS `recorder` script).
+  Field names follow those readers; the vendor names, as LiberTEM gives them,
+  are kept in `-orig-id`. Where sources disagree on a meaning, the field's
+  `doc` says so.
+doc-ref:
+  - https://github.com/hyperspy/rosettasciio/blob/main/rsciio/tvips/_api.py
+  - https://github.com/LiberTEM/LiberTEM/blob/master/src/libertem/io/dataset/tvips.py
+seq:
+  - id: header
+    type: main_header
+    doc: The main header; present in the first file of a series only.
+  - id: records
+    type: record(header)
+    repeat: eos
+    doc: |
+      The frames of this file, each a frame header and an image, up to the
+      end of the file.
+types:
+  continuation_part:
+    doc: |
+      A continuation file of a series (`_001`, `_002`, …): records only, no
+      main header. The layout of its records comes from the main header of
+      the series' `_000` file, passed as a parameter.
+    params:
+      - id: header
+        type: main_header
+        doc: The main header of the series, read from its `_000` file.
+    seq:
+      - id: records
+        type: record(header)
+        repeat: eos
+        doc: The frames of this file, up to the end of the file.
+  main_header:
+    -orig-id: TVIPS_RECORDER_GENERAL_HEADER
+    doc: |
+      The 256-byte header at the start of the `_000` file. It fixes the
+      layout of every record of the series.
+    seq:
+      - id: len_header
+        -orig-id: ISize
+        type: u4
+        valid: 256
+        doc: |
+          Size of this header in bytes; always 256. RosettaSciIO uses the
+          value as the offset of the first record, LiberTEM rejects any other
+          value.
+      - id: version
+        -orig-id: IVersion
+        type: u4
+        valid:
+          any-of: [1, 2]
+        doc: |
+          Format version. Version 1 has 12-byte frame headers; version 2 has
+          frame headers of `len_frame_header` bytes.
+      - id: width
+        -orig-id: IXDim
+        type: u4
+        valid:
+          min: 1
+        doc: Image width in pixels (the fast axis, the length of a row).
+      - id: height
+        -orig-id: IYDim
+        type: u4
+        valid:
+          min: 1
+        doc: Image height in pixels (the number of rows).
+      - id: bits_per_pixel
+        -orig-id: IBPP
+        type: u4
+        valid:
+          any-of: [8, 16, 32]
+        doc: |
+          Bits per pixel. Camera files hold 8 or 16; RosettaSciIO's writer
+          also produces 32 (and 64, which this spec rejects). Pixels are
+          unsigned integers of `bits_per_pixel / 8` bytes.
+      - id: offset_x
+        -orig-id: IXOff
+        type: u4
+        doc: |
+          Camera region-of-interest offset along x, in detector pixels;
+          generally 0. RosettaSciIO misuses it as a physical axis offset.
+      - id: offset_y
+        -orig-id: IYOff
+        type: u4
+        doc: Camera region-of-interest offset along y, in detector pixels.
+      - id: bin_x
+        -orig-id: IXBin
+        type: u4
+        doc: Camera binning along x.
+      - id: bin_y
+        -orig-id: IYBin
+        type: u4
+        doc: Camera binning along y.
+      - id: pixel_size_nm
+        -orig-id: IPixelSize
+        type: u4
+        doc: |
+          Physical pixel size in nm. The TVIPS `recorder` script uses it as
+          the size of a detector pixel (in its camera-length calibration), so
+          it is not a specimen-plane or reciprocal-space calibration.
+          RosettaSciIO, however, reads and writes it as the signal-axis scale
+          in nm (imaging) or 1/nm (diffraction), rounded to an integer.
+      - id: high_tension_kv
+        -orig-id: IHT
+        type: u4
+        doc: Accelerating voltage (high tension) in kV.
+      - id: mag_total
+        -orig-id: IMagTotal
+        type: u4
+        doc: |
+          Total magnification including the post-magnification and
+          correction factors. In diffraction the TVIPS `recorder` script
+          treats it as the camera length (its unit is not documented).
+      - id: len_frame_header
+        -orig-id: IImgHeaderBytes
+        type: u4
+        valid:
+          expr: version == 1 or _ >= 12
+        doc: |
+          Size of each frame header in bytes. Only meaningful for version 2;
+          version 1 frame headers are 12 bytes whatever this field says.
+          Version 2 files seen so far use 60 (HyperSpy's writer), 108 or 112
+          (EM-Scan, per LiberTEM) and 180 (MicroED data).
+      - id: filler
+        -orig-id: dummy
+        size: 204
+        doc: |
+          Unused filler to the end of the 256-byte header. Camera files are
+          said to hold "TVIPS TVIPS …"; HyperSpy's writer puts
+          "HYPERSPY HYPERSPY …".
+    instances:
+      len_frame_header_in_use:
+        value: 'version == 1 ? 12 : len_frame_header'
+        doc: Size of each frame header in this series, in bytes.
+      bytes_per_pixel:
+        value: bits_per_pixel / 8
+        doc: Size of one pixel in bytes.
+      len_image:
+        value: width * height * bytes_per_pixel
+        doc: Size of one image in bytes.
+      len_record:
+        value: len_frame_header_in_use + len_image
+        doc: Size of one record (frame header and image) in bytes.
+  record:
+    doc: One frame of the series, its frame header then its image.
+    params:
+      - id: header
+        type: main_header
+        doc: The main header of the series.
+    seq:
+      - id: frame_header
+        size: header.len_frame_header_in_use
+        type: frame_header
+        doc: The frame header.
+      - id: image
+        size: header.len_image
+        doc: |
+          The image: `height` rows of `width` pixels, row-major (the pixel at
+          row y, column x is at byte `(y * width + x) * bytes_per_pixel`),
+          each pixel a little-endian unsigned integer of `bytes_per_pixel`
+          bytes.
+  frame_header:
+    -orig-id: TVIPS_RECORDER_FRAME_HEADER
+    doc: |
+      The header before each image. Version 1 has the first three fields
+      only (12 bytes). Version 2 headers are `len_frame_header` bytes long;
+      the fields below exist only when the header is long enough to hold them
+      whole, and whatever follows the last whole field is `padding`.
+
+      RosettaSciIO, TVIPSconverter and the TVIPS `recorder` script know the
+      first 60 bytes; LiberTEM knows 108 (the fields from `dens_power` on are
+      its names). Bytes beyond 108 are site- or software-specific.
+    seq:
+      - id: counter
+        -orig-id: ICounter
+        type: u4
+        doc: |
+          Image counter. LiberTEM: continues through all files; RosettaSciIO
+          and TVIPSconverter: "tends to cycle". HyperSpy's writer leaves it 0.
+      - id: timestamp_s
+        -orig-id: ITime
+        type: u4
+        doc: |
+          Acquisition time, whole seconds since 1970-01-01. TVIPS staff are
+          quoted saying the time is recorded in local time; RosettaSciIO
+          reads it as a Unix (UTC) time.
+      - id: timestamp_ms
+        -orig-id: IMS
+        type: u4
+        doc: Milliseconds to add to `timestamp_s` (0 to 999).
+      - id: lut_index
+        -orig-id: LUT_Index
+        type: u4
+        if: _io.size >= 16
+        doc: Index of a display look-up table; the same value in every frame.
+      - id: faraday
+        -orig-id: Faraday
+        type: f4
+        if: _io.size >= 20
+        doc: |
+          Faraday-cup reading; unit undocumented, usually 0. RosettaSciIO
+          maps it to the beam current.
+      - id: tem_magnification
+        -orig-id: TEM_Mag
+        type: u4
+        if: _io.size >= 24
+        doc: |
+          Magnification reported by the microscope; the same for all frames,
+          and it may differ from the main header's `mag_total`.
+      - id: tem_mode
+        -orig-id: TEM_Mag_mode
+        type: u4
+        enum: tem_mode
+        if: _io.size >= 28
+        doc: Microscope mode, imaging or diffraction.
+      - id: stage_x
+        -orig-id: TEM_Stage_x
+        type: f4
+        if: _io.size >= 32
+        doc: Stage x position in nm (per LiberTEM).
+      - id: stage_y
+        -orig-id: TEM_Stage_y
+        type: f4
+        if: _io.size >= 36
+        doc: Stage y position in nm (per LiberTEM).
+      - id: stage_z
+        -orig-id: TEM_Stage_z
+        type: f4
+        if: _io.size >= 40
+        doc: Stage z position in nm (per LiberTEM).
+      - id: stage_alpha
+        -orig-id: TEM_Stage_alpha
+        type: f4
+        if: _io.size >= 44
+        doc: Stage tilt alpha in degrees.
+      - id: stage_beta
+        -orig-id: TEM_Stage_beta
+        type: f4
+        if: _io.size >= 48
+        doc: Stage tilt beta in degrees.
+      - id: rotator_index
+        -orig-id: Index_of_rotator
+        type: u4
+        if: _io.size >= 52
+        doc: |
+          Rotator index (RosettaSciIO's `rotidx`), written by EM-Konos: the
+          1-based index of the scan point this frame belongs to. Values repeat
+          or skip when the beam dwell time and the camera frame time are not
+          synchronised; frames outside the scan carry a constant value.
+      - id: dens_temperature
+        -orig-id: DENS_T_measure
+        type: f4
+        if: _io.size >= 56
+        doc: |
+          Measured temperature of a DENSsolutions in-situ holder (LiberTEM).
+          RosettaSciIO calls this field `temperature` and notes that it
+          "cycles between 0.0 and 9.0 with step 1.0".
+      - id: dens_temperature_setpoint
+        -orig-id: DENS_T_setpoint
+        type: f4
+        if: _io.size >= 60
+        doc: |
+          Temperature set-point of a DENSsolutions holder (LiberTEM).
+          RosettaSciIO calls this field `objective` and reports it as the
+          defocus; the two sources disagree.
+      - id: dens_power
+        -orig-id: DENS_Power
+        type: f4
+        if: _io.size >= 64
+        doc: Heating power of a DENSsolutions holder.
+      - id: objective_current
+        -orig-id: TEM_Obj_current
+        type: f4
+        if: _io.size >= 68
+        doc: Objective lens current; unit undocumented.
+      - id: scan_x
+        -orig-id: Scan_x
+        type: f4
+        if: _io.size >= 72
+        doc: |
+          Scan position x (column) of this frame, written by EM-Scan; integral
+          values stored as float. May be absent or zero in practice.
+      - id: scan_y
+        -orig-id: Scan_y
+        type: f4
+        if: _io.size >= 76
+        doc: Scan position y (row) of this frame, written by EM-Scan.
+      - id: dens_bias_u_setpoint
+        -orig-id: DENS_Bias_U_setpoint
+        type: f4
+        if: _io.size >= 80
+        doc: Bias voltage set-point of a DENSsolutions biasing holder.
+      - id: dens_bias_u
+        -orig-id: DENS_Bias_U_value
+        type: f4
+        if: _io.size >= 84
+        doc: Measured bias voltage.
+      - id: dens_bias_i_setpoint
+        -orig-id: DENS_Bias_I_setpoint
+        type: f4
+        if: _io.size >= 88
+        doc: Bias current set-point.
+      - id: dens_bias_i
+        -orig-id: DENS_Bias_I_value
+        type: f4
+        if: _io.size >= 92
+        doc: Measured bias current.
+      - id: dens_bias_e_setpoint
+        -orig-id: DENS_Bias_E_setpoint
+        type: f4
+        if: _io.size >= 96
+        doc: Bias field set-point.
+      - id: dens_bias_r
+        -orig-id: DENS_Bias_R
+        type: f4
+        if: _io.size >= 100
+        doc: Bias resistance.
+      - id: dens_bias_limit_u
+        -orig-id: DENS_Bias_limit_U
+        type: f4
+        if: _io.size >= 104
+        doc: Compliance limit of the bias voltage.
+      - id: dens_bias_limit_i
+        -orig-id: DENS_Bias_limit_I
+        type: f4
+        if: _io.size >= 108
+        doc: Compliance limit of the bias current.
+      - id: padding
+        size-eos: true
+        doc: |
+          Whatever follows the last whole known field: zero padding in
+          HyperSpy's files (`frame_header_extra_bytes`), site- or
+          software-specific values in camera files.
+enums:
+  tem_mode:
+    1:
+      id: imaging
+      doc: Imaging mode; `mag_total` is a magnification.
+    2:
+      id: diffraction
+      doc: Diffraction mode; `mag_total` is taken as a camera length.
