@@ -1,0 +1,38 @@
+"""tvips-ks: a spec-first reader and writer for the TVIPS camera stream format.
+
+    import tvips_ks
+    with tvips_ks.open("scan_000.tvips", scan_shape=(64, 64)) as ds:
+        ds.header, ds.frame_headers, ds.data, ds.to_dask()
+    tvips_ks.save("out.tvips", array)
+
+The format is described once, in spec/tvips.ksy; the parsers in
+``tvips_ks.generated`` and the numpy layout used here are generated from it.
+"""
+
+from .dataset import ScanArray, TvipsDataset, open
+from .errors import (ArgumentError, HeaderError, ScanDetectionError, SeriesError,
+                     TruncatedRecordError, TruncatedRecordWarning, TvipsError, TvipsWarning)
+from .writer import save
+
+
+def detect_scan(ds, frames=None):
+    """Detect the scan of a dataset (see :func:`tvips_ks.detect.detect_scan`)."""
+    from .detect import detect_scan as _detect
+
+    return _detect(ds, frames=frames)
+
+
+def example_path():
+    """Path of the small example series shipped with the package (its ``_000`` part)."""
+    from importlib.resources import files
+
+    return files("tvips_ks.examples").joinpath("example_000.tvips")
+
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "open", "save", "detect_scan", "example_path", "TvipsDataset", "ScanArray",
+    "TvipsError", "HeaderError", "SeriesError", "TruncatedRecordError", "ArgumentError",
+    "ScanDetectionError", "TvipsWarning", "TruncatedRecordWarning",
+]

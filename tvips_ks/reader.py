@@ -1,0 +1,319 @@
+"""Reading a series: the main header, the part table, frame headers and frames.
+
+Data flows one way: paths (``parts``) → main header and ``SeriesLayout``
+(``layout``) → the part table (frame counts and byte ranges, from file sizes)
+→ frame headers (one strided bulk read per part) and frames (zero-copy
+memory-mapped views per part).  No pixel byte is read until it is asked for.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import (HeaderError, SeriesError, TruncatedRecordError,
+                     TruncatedRecordWarning)
+from .layout import MAIN_HEADER_DTYPE, SeriesLayout, frame_header_dtype, validate_main_header
+
+__all__ = ["Part", "read_main_header", "scan_parts", "read_frame_headers", "FrameStack",
+           "read_frames"]
+
+
+def _os_error(err: OSError, path) -> SeriesError:
+    hint = {errno.EACCES: "check the file's permissions",
+            errno.ELOOP: "the path is a symbolic link loop",
+            errno.EISDIR: "give the path of a .tvips file, not a directory",
+            errno.ENOENT: "check the path"}.get(err.errno, "")
+    reason = err.strerror or str(err)
+    return SeriesError(f"cannot read the file: {reason}{'; ' + hint if hint else ''}", path=path)
+
+
+def read_main_header(path: Path, *, validate: bool = True) -> np.void:
+    """The main header of a series' ``_000`` part, as a numpy record."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAIN_HEADER_DTYPE.itemsize)
+    except IsADirectoryError as err:
+        raise _os_error(err, path) from None
+    except OSError as err:
+        raise _os_error(err, path) from None
+    if len(raw) < MAIN_HEADER_DTYPE.itemsize:
+        raise HeaderError(f"the file has {len(raw)} bytes, fewer than the "
+                          f"{MAIN_HEADER_DTYPE.itemsize}-byte TVIPS main header; it is empty, "
+                          f"truncated, or not a TVIPS file", path=path, offset=len(raw))
+    header = np.frombuffer(raw, dtype=MAIN_HEADER_DTYPE)[0]
+    if validate:
+        validate_main_header(header, path)
+    return header
+
+
+@dataclass(frozen=True)
+class Part:
+    """One file of a series and the records it holds."""
+
+    path: Path
+    index: int          #: part number, 0 for ``_000``
+    offset: int         #: byte offset of the first record (256 in ``_000``, else 0)
+    num_frames: int     #: whole records in this part
+    first_frame: int    #: series-wide number of its first frame
+    size: int           #: file size in bytes when the series was opened
+    len_record: int
+
+    @property
+    def byte_range(self) -> tuple[int, int]:
+        """``[start, stop)`` of the whole records in this file."""
+        return self.offset, self.offset + self.num_frames * self.len_record
+
+    @property
+    def trailing_bytes(self) -> int:
+        """Bytes after the last whole record (a partial record)."""
+        return self.size - self.byte_range[1]
+
+    def frame_offset(self, local_frame: int) -> int:
+        """Byte offset of the record of a frame of this part."""
+        return self.offset + local_frame * self.len_record
+
+
+def scan_parts(paths: list[Path], layout: SeriesLayout, *, len_main_header: int,
+               permissive: bool = False) -> list[Part]:
+    """The part table of a series, from file sizes alone.
+
+    Every part but the last must hold whole records: a remainder there means a
+    part of another series (a stale part from an earlier, larger acquisition)
+    or a damaged copy.  A partial record at the very end (an acquisition
+    stopped mid-frame) is dropped with a warning.  ``permissive=True`` drops
+    partial records in any part with a warning instead of refusing.
+    """
+    parts, first_frame = [], 0
+    for index, path in enumerate(paths):
+        try:
+            size = os.stat(path).st_size
+        except OSError as err:
+            raise _os_error(err, path) from None
+        offset = len_main_header if index == 0 else 0
+        num_frames, rest = divmod(max(size - offset, 0), layout.len_record)
+        part = Part(path, index, offset, num_frames, first_frame, size, layout.len_record)
+        if rest:
+            last = index == len(paths) - 1
+            if not (last or permissive):
+                raise SeriesError(
+                    f"this part is {size} bytes, which is not a whole number of "
+                    f"{layout.len_record}-byte records ({num_frames} records and {rest} bytes "
+                    f"over); it belongs to another series or was damaged in copying. Move it "
+                    f"away (and the parts after it) or open with permissive=True to drop the "
+                    f"partial record", path=path, offset=part.byte_range[1])
+            warnings.warn(TruncatedRecordWarning(
+                f"{path}: dropping a partial record of {rest} bytes at byte "
+                f"{part.byte_range[1]} (of {layout.len_record} per record); the acquisition "
+                f"probably stopped mid-frame. {num_frames} whole frames in this part are read."),
+                stacklevel=3)
+        parts.append(part)
+        first_frame += num_frames
+    if first_frame == 0:
+        raise TruncatedRecordError(
+            f"the series holds no complete frame (records are {layout.len_record} bytes: "
+            f"{layout.len_frame_header}-byte frame header and a {layout.height}×{layout.width} "
+            f"image of {layout.bits_per_pixel}-bit pixels)", path=paths[0])
+    return parts
+
+
+def _map(part: Part, dtype: np.dtype) -> np.ndarray:
+    """A read-only memory map of a part's whole records, one element per record."""
+    try:
+        return np.memmap(part.path, dtype=dtype, mode="r", offset=part.offset,
+                         shape=(part.num_frames,))
+    except OSError as err:
+        raise _os_error(err, part.path) from None
+    except ValueError as err:  # the file shrank since the series was opened
+        raise SeriesError(f"cannot map {part.num_frames} records: {err}; was the file "
+                          f"truncated after opening?", path=part.path) from None
+
+
+def read_frame_headers(parts: list[Part], layout: SeriesLayout, *,
+                       padding: bool = False) -> np.ndarray:
+    """Every frame header of the series as one packed structured array.
+
+    One strided read per part (a structured memory map whose elements are one
+    record apart), never a Python loop over frames.
+    """
+    out_dtype = frame_header_dtype(layout.len_frame_header, padding=padding)
+    strided = np.dtype({"names": list(out_dtype.names),
+                        "formats": [out_dtype.fields[n][0] for n in out_dtype.names],
+                        "offsets": [out_dtype.fields[n][1] for n in out_dtype.names],
+                        "itemsize": layout.len_record})
+    out = np.empty(sum(p.num_frames for p in parts), dtype=out_dtype)
+    for part in parts:
+        if part.num_frames == 0:
+            continue
+        view = _map(part, strided)
+        dest = out[part.first_frame:part.first_frame + part.num_frames]
+        for name in out_dtype.names:
+            dest[name] = view[name]
+        del view
+    return out
+
+
+class FrameStack:
+    """All frames of a series, ``(num_frames, height, width)``, without reading them.
+
+    Each part is a zero-copy strided view of a read-only memory map.  Indexing
+    with an integer, or a slice inside one part, returns such a view; any
+    other index gathers just the frames it names into a new array.
+    ``np.asarray(stack)`` reads everything.
+    """
+
+    def __init__(self, parts: list[Part], layout: SeriesLayout):
+        self._parts = [p for p in parts if p.num_frames]
+        self._layout = layout
+        self._starts = np.array([p.first_frame for p in self._parts], dtype=np.int64)
+        self._views = None
+        self.shape = (sum(p.num_frames for p in parts), *layout.frame_shape)
+        self.dtype = layout.pixel_dtype
+
+    ndim = 3
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        return (f"<FrameStack {self.shape[0]} frames of {self.shape[1]}×{self.shape[2]} "
+                f"{self.dtype} in {len(self._parts)} part(s)>")
+
+    @property
+    def part_views(self) -> list[np.ndarray]:
+        """One zero-copy ``(n, height, width)`` view per part (memory-mapped)."""
+        if self._views is None:
+            self._views = [_map(p, self._layout.image_dtype)["image"] for p in self._parts]
+        return self._views
+
+    def close(self) -> None:
+        self._views = None
+
+    def _locate(self, frames: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self._starts, frames, side="right") - 1
+
+    def __getitem__(self, key):
+        if not isinstance(key, tuple):
+            key = (key,)
+        first, rest = key[0], key[1:]
+        n = self.shape[0]
+        if isinstance(first, (int, np.integer)):
+            i = int(first) + n if first < 0 else int(first)
+            if not 0 <= i < n:
+                raise IndexError(f"frame {first} is out of range for {n} frames")
+            p = int(self._locate(np.array([i]))[0])
+            return self.part_views[p][(i - self._parts[p].first_frame, *rest)]
+        if isinstance(first, slice):
+            start, stop, step = first.indices(n)
+            if step == 1 and stop > start:
+                p0, p1 = self._locate(np.array([start, stop - 1]))
+                if p0 == p1:  # inside one part: a view, no copy
+                    base = self._parts[p0].first_frame
+                    return self.part_views[p0][(slice(start - base, stop - base), *rest)]
+            frames = np.arange(start, stop, step, dtype=np.int64)
+        else:
+            frames = np.asarray(first)
+            if frames.dtype == bool:
+                if frames.shape != (n,):
+                    raise IndexError(f"boolean index of shape {frames.shape} for {n} frames")
+                frames = np.flatnonzero(frames)
+            frames = frames.astype(np.int64, copy=False)
+            frames = np.where(frames < 0, frames + n, frames)
+            if frames.size and (frames.min() < 0 or frames.max() >= n):
+                raise IndexError(f"frame index out of range for {n} frames")
+        out = self.take(frames.ravel()).reshape(*frames.shape, *self.shape[1:])
+        return out[(Ellipsis, *rest)] if rest else out
+
+    def take(self, frames: np.ndarray, fill: int | None = None) -> np.ndarray:
+        """Gather frames (1-D array of frame numbers) into a new array.
+
+        Frame number −1 gives a frame of zeros when ``fill`` is 0 (padding).
+        Reads each needed frame once, part by part, in file order.
+        """
+        frames = np.asarray(frames, dtype=np.int64)
+        out = np.empty((frames.size, *self.shape[1:]), dtype=self.dtype)
+        valid = frames >= 0
+        if fill is not None:
+            out[~valid] = fill
+        elif not valid.all():
+            raise IndexError("negative frame number without a fill value")
+        positions = np.flatnonzero(valid)
+        wanted = frames[positions]
+        owner = self._locate(wanted)
+        for p in np.unique(owner):
+            sel = owner == p
+            local = wanted[sel] - self._parts[p].first_frame
+            order = np.argsort(local, kind="stable")  # read in file order
+            out[positions[sel][order]] = self.part_views[p][local[order]]
+        return out
+
+    def __array__(self, dtype=None, copy=None):
+        if copy is False:
+            raise ValueError("a FrameStack cannot be turned into an array without a copy")
+        out = np.empty(self.shape, dtype=self.dtype)
+        for part, view in zip(self._parts, self.part_views):
+            out[part.first_frame:part.first_frame + part.num_frames] = view
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def read_frames(parts: tuple[tuple[str, int, int, int], ...], len_record: int,
+                len_frame_header: int, frame_shape: tuple[int, int], pixel_dtype: str,
+                frames: np.ndarray | tuple[int, int]) -> np.ndarray:
+    """Read frames by byte offset, with no memory map kept: the dask task body.
+
+    ``parts`` is ``((path, offset, num_frames, first_frame), …)``.  ``frames``
+    is a ``(start, stop)`` range or an array of frame numbers (−1 for a frame
+    of zeros).  Contiguous runs are read with one ``readinto`` each, and the
+    result is a strided view into the buffer when the frames are a range.
+    """
+    image = np.dtype({"names": ["image"], "formats": [(pixel_dtype, frame_shape)],
+                      "offsets": [len_frame_header], "itemsize": len_record})
+    if isinstance(frames, tuple):
+        start, stop = frames
+        wanted = np.arange(start, stop, dtype=np.int64)
+    else:
+        wanted = np.asarray(frames, dtype=np.int64).ravel()
+    unique, inverse = np.unique(wanted, return_inverse=True)
+    real = unique[unique >= 0]
+    buf = np.empty(real.size, dtype=image)
+    raw = buf.view(np.uint8).reshape(real.size, len_record) if real.size else None
+    # runs of consecutive frame numbers inside one part become one read each
+    starts = np.array([p[3] for p in parts], dtype=np.int64)
+    owner = np.searchsorted(starts, real, side="right") - 1
+    breaks = np.flatnonzero((np.diff(real) != 1) | (np.diff(owner) != 0)) + 1
+    for run in np.split(np.arange(real.size), breaks):
+        if run.size == 0:
+            continue
+        path, offset, _, first = parts[int(owner[run[0]])]
+        pos = offset + (int(real[run[0]]) - first) * len_record
+        length = run.size * len_record
+        target = memoryview(raw[run[0]:run[0] + run.size]).cast("B")
+        with open(path, "rb", buffering=0) as f:  # portable; a positioned read per run
+            f.seek(pos)
+            got = 0
+            while got < length:
+                n = f.readinto(target[got:])
+                if not n:
+                    raise SeriesError(f"file ended at byte {pos + got} while reading frame "
+                                      f"{int(real[run[0]])}; was it truncated after opening?",
+                                      path=path, offset=pos + got)
+                got += n
+    images = buf["image"]
+    if real.size == unique.size and np.array_equal(wanted, unique):
+        return images  # already in order: a strided view, no second copy
+    if real.size != unique.size:  # −1 present: a zero frame in front
+        images = np.concatenate([np.zeros((1, *frame_shape), dtype=pixel_dtype), images])
+    return images[inverse.ravel()]
