@@ -58,7 +58,7 @@ class ScanArray:
         selected = self.frame_index[nav_key]
         flat = np.asarray(selected).ravel()
         out = self._frames.take(flat, fill=0).reshape(*np.shape(selected), *self.shape[-2:])
-        return out[(Ellipsis, *sig_key)] if sig_key else out
+        return out[(slice(None),) * np.ndim(selected) + tuple(sig_key)] if sig_key else out
 
     def __array__(self, dtype=None, copy=None):
         if copy is False:

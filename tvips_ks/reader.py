@@ -235,7 +235,7 @@ class FrameStack:
             if frames.size and (frames.min() < 0 or frames.max() >= n):
                 raise IndexError(f"frame index out of range for {n} frames")
         out = self.take(frames.ravel()).reshape(*frames.shape, *self.shape[1:])
-        return out[(Ellipsis, *rest)] if rest else out
+        return out[(slice(None),) * frames.ndim + tuple(rest)] if rest else out
 
     def take(self, frames: np.ndarray, fill: int | None = None) -> np.ndarray:
         """Gather frames (1-D array of frame numbers) into a new array.
