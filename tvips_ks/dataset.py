@@ -13,12 +13,12 @@ from .generated.layout import LEN_MAIN_HEADER
 from .layout import SeriesLayout
 from .metadata import Metadata, build_metadata
 from .parts import find_parts
-from .reader import FrameStack, Part, read_frame_headers, read_main_header, scan_parts
+from .reader import FrameStack, LazyArray, Part, read_frame_headers, read_main_header, scan_parts
 
 __all__ = ["open", "TvipsDataset", "ScanArray"]
 
 
-class ScanArray:
+class ScanArray(LazyArray):
     """Frames arranged by a scan: ``(*scan_shape, height, width)``, read on demand.
 
     Indexing reads only the frames behind the positions it selects (padded
@@ -30,18 +30,6 @@ class ScanArray:
         self.frame_index = frame_index
         self.shape = (*frame_index.shape, *frames.shape[1:])
         self.dtype = frames.dtype
-        self.ndim = len(self.shape)
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    @property
-    def nbytes(self) -> int:
-        return self.size * self.dtype.itemsize
-
-    def __len__(self) -> int:
-        return self.shape[0]
 
     def __repr__(self) -> str:
         return f"<ScanArray shape={self.shape} dtype={self.dtype}>"

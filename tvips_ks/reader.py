@@ -20,7 +20,7 @@ from .errors import (HeaderError, SeriesError, TruncatedRecordError,
                      TruncatedRecordWarning)
 from .layout import MAIN_HEADER_DTYPE, SeriesLayout, frame_header_dtype, validate_main_header
 
-__all__ = ["Part", "read_main_header", "scan_parts", "read_frame_headers", "FrameStack",
+__all__ = ["LazyArray", "Part", "read_main_header", "scan_parts", "read_frame_headers", "FrameStack",
            "read_frames"]
 
 
@@ -158,7 +158,29 @@ def read_frame_headers(parts: list[Part], layout: SeriesLayout, *,
     return out
 
 
-class FrameStack:
+class LazyArray:
+    """What numpy-like consumers ask of an array that reads on demand."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.dtype.itemsize
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+
+class FrameStack(LazyArray):
     """All frames of a series, ``(num_frames, height, width)``, without reading them.
 
     Each part is a zero-copy strided view of a read-only memory map.  Indexing
@@ -174,19 +196,6 @@ class FrameStack:
         self._views = None
         self.shape = (sum(p.num_frames for p in parts), *layout.frame_shape)
         self.dtype = layout.pixel_dtype
-
-    ndim = 3
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape))
-
-    @property
-    def nbytes(self) -> int:
-        return self.size * self.dtype.itemsize
-
-    def __len__(self) -> int:
-        return self.shape[0]
 
     def __repr__(self) -> str:
         return (f"<FrameStack {self.shape[0]} frames of {self.shape[1]}×{self.shape[2]} "
