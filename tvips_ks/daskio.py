@@ -85,7 +85,7 @@ def to_dask(parts, layout, nav_shape, frame_index=None, chunks="auto", name=None
     frame_shape = layout.frame_shape
     dtype = layout.pixel_dtype
     chunks = normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype,
-                                  [p.num_frames for p in parts])
+                                  [p.num_frames for p in parts] if frame_index is None else None)
     if any(len(c) != 1 for c in chunks[len(nav_shape):]):
         raise ArgumentError("chunks must hold whole frames (one chunk along each frame axis)")
     table = tuple((str(p.path), p.offset, p.num_frames, p.first_frame)

@@ -175,16 +175,48 @@ def _existing_parts(name) -> list[Path]:
     return sorted(directory / e for e in entries if pattern.match(e))
 
 
+class _Default:
+    """A keyword default that ``save`` can tell apart from the same value given explicitly."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self) -> str:
+        return repr(self.value)
+
+
+#: save() arguments a HyperSpy signal can supply; explicit values win.
+_FROM_SIGNAL = ("mode", "frame_headers", "start_time", "frame_interval", "high_tension_kv",
+                "pixel_size_nm", "mag_total", "offset_x", "offset_y")
+
+
+def _is_signal(data) -> bool:
+    """A HyperSpy signal, or a RosettaSciIO signal dict (``data`` and ``axes``)."""
+    return hasattr(data, "axes_manager") or (isinstance(data, dict) and "data" in data
+                                              and "axes" in data)
+
+
+def _header_columns(frame_headers) -> dict:
+    if isinstance(frame_headers, np.ndarray) and frame_headers.dtype.names:
+        return {name: frame_headers[name] for name in frame_headers.dtype.names}
+    return dict(frame_headers or {})
+
+
 def save(path, data, *, max_file_size=None, version=2, frame_header_extra_bytes=0, mode=None,
-         frame_headers=None, start_time=None, frame_interval=0.001, high_tension_kv=0,
-         pixel_size_nm=0, mag_total=0, bin_x=1, bin_y=1, offset_x=0, offset_y=0, filler=None,
-         overwrite=False, progress=None) -> list[Path]:
+         frame_headers=None, start_time=None, frame_interval=_Default(0.001),
+         high_tension_kv=_Default(0), pixel_size_nm=_Default(0), mag_total=_Default(0), bin_x=1,
+         bin_y=1, offset_x=_Default(0), offset_y=_Default(0), filler=None, overwrite=False,
+         progress=None) -> list[Path]:
     """Write ``data`` as a TVIPS series and return the paths of its parts.
 
     ``data`` is a numpy or dask array ``(..., height, width)`` of uint8 or
     uint16 (uint32 with a warning); a 2-D image is one frame, and the leading
-    axes are flattened in C order.  A HyperSpy signal is also accepted: its
-    axes and metadata provide the defaults (see :mod:`tvips_ks.hyperspy_bridge`).
+    axes are flattened in C order.  A HyperSpy signal (or RosettaSciIO's
+    signal dict) is also accepted: its signal axes give ``pixel_size_nm``,
+    the offsets and the mode, its metadata the times, optics and stage (see
+    :func:`tvips_ks.hyperspy_bridge.save_arguments_from_signal`); arguments
+    given explicitly win, and ``frame_headers`` fields are merged over the
+    signal's.
 
     ``path``: ``scan.tvips`` or ``scan_000.tvips`` both write ``scan_000.tvips``,
     ``scan_001.tvips``, …  ``max_file_size`` splits the series into parts of at
@@ -207,22 +239,25 @@ def save(path, data, *, max_file_size=None, version=2, frame_header_extra_bytes=
     place after the last byte is written, so a failure leaves the previous
     series untouched and no partial files behind.
     """
-    if hasattr(data, "axes_manager"):
+    options = dict(mode=mode, frame_headers=frame_headers, start_time=start_time,
+                   frame_interval=frame_interval, high_tension_kv=high_tension_kv,
+                   pixel_size_nm=pixel_size_nm, mag_total=mag_total, offset_x=offset_x,
+                   offset_y=offset_y)
+    given = {k: v for k, v in options.items() if v is not None and not isinstance(v, _Default)}
+    settings = {k: v.value if isinstance(v, _Default) else v for k, v in options.items()}
+    if _is_signal(data):  # HyperSpy signal or RosettaSciIO dict: its values fill the gaps
         from .hyperspy_bridge import save_arguments_from_signal
 
-        data, defaults = save_arguments_from_signal(data, mode=mode)
-        given = dict(high_tension_kv=high_tension_kv, pixel_size_nm=pixel_size_nm,
-                     mag_total=mag_total, offset_x=offset_x, offset_y=offset_y,
-                     start_time=start_time, frame_headers=frame_headers, mode=mode)
-        for key, value in defaults.items():
-            if given.get(key) in (None, 0):
-                given[key] = value
-        return save(path, data, max_file_size=max_file_size, version=version,
-                    frame_header_extra_bytes=frame_header_extra_bytes, frame_interval=given.pop(
-                        "frame_interval", frame_interval) if "frame_interval" in given
-                    else defaults.get("frame_interval", frame_interval),
-                    bin_x=bin_x, bin_y=bin_y, filler=filler, overwrite=overwrite,
-                    progress=progress, **given)
+        data, from_signal = save_arguments_from_signal(data, mode=mode, given=given)
+        columns = _header_columns(from_signal.pop("frame_headers", None))
+        if version == 1:  # version 1 frame headers hold the counter and time stamps only
+            columns = {k: v for k, v in columns.items() if k in _V1_FIELDS}
+        settings.update(from_signal)
+        settings.update(given)
+        if columns:
+            settings["frame_headers"] = {**columns, **_header_columns(frame_headers)}
+    mode, frame_headers, start_time, frame_interval, high_tension_kv, pixel_size_nm, \
+        mag_total, offset_x, offset_y = (settings[k] for k in _FROM_SIGNAL)
 
     if not hasattr(data, "shape") or not hasattr(data, "dtype"):
         data = np.asarray(data)

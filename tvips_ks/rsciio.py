@@ -1,0 +1,91 @@
+"""A RosettaSciIO-style plugin: ``file_reader``/``file_writer`` with ``rsciio.tvips``'s signatures.
+
+Code written for RosettaSciIO switches by changing its import::
+
+    from tvips_ks.rsciio import file_reader, file_writer   # was: from rsciio.tvips import …
+
+and HyperSpy loads through it with ``hs.load(path, file_format=tvips_ks.rsciio)``
+(``reader=`` before HyperSpy 2.4), since a module with a ``file_reader``
+function is a reader to HyperSpy.  The reader returns RosettaSciIO's list of
+signal dicts (``data``, ``axes``, ``metadata``, ``original_metadata``,
+``mapping``); the writer takes the signal dict (``signal._to_dictionary()``,
+what HyperSpy hands a plugin) or a signal.  What differs from RosettaSciIO,
+field by field, is listed in docs/hyperspy.md.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .errors import TvipsWarning
+from .generated import layout as spec
+
+__all__ = ["file_reader", "file_writer", "format_name", "description", "full_support",
+           "file_extensions", "default_extension", "writes", "non_uniform_axis"]
+
+# RosettaSciIO's specification entries, for tools that list plugins.
+format_name = "TVIPS"
+description = ("TVIPS camera stream files (name_000.tvips, name_001.tvips, …) read and written "
+               "by tvips-ks.")
+full_support = False
+file_extensions = ["tvips", "TVIPS"]
+default_extension = 0
+writes = True
+non_uniform_axis = False
+
+_LEN_V2_CORE = 60
+
+
+def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
+                winding_scan_axis=None, hysteresis=0, rechunking="auto"):
+    """Read a TVIPS series as RosettaSciIO does: ``[signal_dict]``.
+
+    ``filename`` is any part of the series or its name without a part number
+    (``str`` or ``os.PathLike``).  ``lazy=True`` gives a dask array whose chunks
+    follow ``rechunking`` (``"auto"``, ``False``/``None`` for one chunk per
+    part or scan row, a dask chunks tuple or dict); eager reading returns a
+    numpy array.  The scan options have RosettaSciIO's meaning.
+    """
+    from .dataset import open as open_dataset
+    from .hyperspy_bridge import signal_dict
+
+    with open_dataset(filename, scan_shape=scan_shape, scan_start_frame=scan_start_frame,
+                      winding_scan_axis=winding_scan_axis, hysteresis=hysteresis,
+                      rechunking=rechunking) as ds:
+        return [signal_dict(ds, lazy=lazy)]
+
+
+def _minimum_file_size(data, version, frame_header_extra_bytes) -> int:
+    height, width = (int(n) for n in data.shape[-2:])
+    len_frame_header = (spec.LEN_FRAME_HEADER_V1 if version == 1
+                        else _LEN_V2_CORE + int(frame_header_extra_bytes))
+    return spec.LEN_MAIN_HEADER + len_frame_header + height * width * np.dtype(data.dtype).itemsize
+
+
+def file_writer(filename, signal, max_file_size=None, version=2, frame_header_extra_bytes=0,
+                mode=None, show_progressbar=True):
+    """Write a signal dict (or a HyperSpy signal) as a TVIPS series, as RosettaSciIO does.
+
+    ``filename`` ``x.tvips`` or ``x_000.tvips`` writes ``x_000.tvips``,
+    ``x_001.tvips``, …; an existing series of that name is replaced, surplus
+    parts included.  ``max_file_size`` below one record plus the main header is
+    raised to that minimum with a warning (RosettaSciIO's behaviour).  The
+    signal's axes and metadata are mapped by
+    :func:`tvips_ks.hyperspy_bridge.save_arguments_from_signal`.
+    """
+    from .writer import save
+
+    if max_file_size is not None:
+        data = signal.data if hasattr(signal, "axes_manager") else signal["data"]
+        minimum = _minimum_file_size(data, version, frame_header_extra_bytes)
+        if max_file_size < minimum:
+            warnings.warn(TvipsWarning(
+                f"max_file_size={max_file_size} is below the minimum file size for this "
+                f"dataset, {minimum} bytes (the main header and one record); using {minimum}"),
+                stacklevel=2)
+            max_file_size = minimum
+    save(filename, signal, max_file_size=max_file_size, version=version,
+         frame_header_extra_bytes=frame_header_extra_bytes, mode=mode, overwrite=True,
+         progress=None if show_progressbar else False)
