@@ -84,9 +84,10 @@ def writer_of(header: np.void) -> str:
     return "camera"
 
 
-def _times(frame_headers: np.ndarray) -> np.ndarray:
-    return (frame_headers["timestamp_s"].astype(np.float64)
-            + frame_headers["timestamp_ms"].astype(np.float64) / 1000.0)
+def _times_ms(frame_headers: np.ndarray) -> np.ndarray:
+    """Frame times in whole milliseconds, exact (no float epoch arithmetic)."""
+    return (frame_headers["timestamp_s"].astype(np.int64) * 1000
+            + frame_headers["timestamp_ms"].astype(np.int64))
 
 
 def _signal_calibration(header, mode, writer):
@@ -118,10 +119,10 @@ def build_metadata(header: np.void, frame_headers: np.ndarray, nav_shape: tuple[
             int(first["timestamp_s"]) + int(first["timestamp_ms"]) / 1000.0, tz=timezone.utc)
     interval = None
     if len(frame_headers) > 1:
-        steps = np.diff(_times(frame_headers))
+        steps = np.diff(_times_ms(frame_headers))
         steps = steps[steps > 0]
         if steps.size:
-            interval = float(np.median(steps))
+            interval = float(np.median(steps)) / 1000.0
 
     scale, units, source = _signal_calibration(header, mode, writer)
     offset_x = offset_y = 0.0
