@@ -13,6 +13,7 @@ from .dataset import ScanArray, TvipsDataset, open
 from .errors import (ArgumentError, HeaderError, ScanDetectionError, SeriesError,
                      TruncatedRecordError, TruncatedRecordWarning, TvipsError, TvipsWarning)
 from .writer import save
+from . import rsciio  # noqa: E402  (a drop-in for rsciio.tvips: tvips_ks.rsciio.file_reader)
 
 
 def detect_scan(ds, frames=None):
