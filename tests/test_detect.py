@@ -8,7 +8,6 @@ series was made with, or from the loop-based reference rotator map.
 """
 
 import dataclasses
-import time
 
 import numpy as np
 import pytest
@@ -487,22 +486,17 @@ def test_bad_inputs():
 
 # -- speed ---------------------------------------------------------------------------
 
-def test_million_frames_are_fast():
+def test_million_frame_series_are_detected_exactly():
+    """Correctness at scale; the speed is measured by benchmarks/bench_detect.py."""
     n = 1_000_000
     h = np.zeros(n, HEADER)
     k = np.arange(990 * 1000)
     h["scan_y"][4000:4000 + k.size] = k // 1000
     h["scan_x"][4000:4000 + k.size] = k % 1000
-    t0 = time.perf_counter()
     got = detect_scan(h)
-    positions = time.perf_counter() - t0
     assert (got.scan_shape, got.scan_start_frame) == ((990, 1000), 4000)
 
     h = np.zeros(n, HEADER)
     h["rotator_index"][5000:5000 + 900 * 900] = np.arange(1, 900 * 900 + 1)
-    t0 = time.perf_counter()
     got = detect_scan(h)
-    rotator = time.perf_counter() - t0
     assert (got.scan_shape, got.scan_start_frame) == ((900, 900), 5000)
-    # Generous bounds: the benchmark script measures ~30 ms each.
-    assert positions < 1.5 and rotator < 1.5
