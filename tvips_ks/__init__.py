@@ -16,11 +16,11 @@ from .writer import save
 from . import rsciio  # noqa: E402  (a drop-in for rsciio.tvips: tvips_ks.rsciio.file_reader)
 
 
-def detect_scan(ds, frames=None):
+def detect_scan(ds, frames=None, *, image_content=None):
     """Detect the scan of a dataset (see :func:`tvips_ks.detect.detect_scan`)."""
     from .detect import detect_scan as _detect
 
-    return _detect(ds, frames=frames)
+    return _detect(ds, frames=frames, image_content=image_content)
 
 
 def example_path():
