@@ -1,0 +1,368 @@
+"""Streaming export of a series to ``.npy``, zarr (v3) or HDF5.
+
+The data go out block by block: each block is a run of whole frames read
+with positioned reads (the same task body as :meth:`TvipsDataset.to_dask`,
+no memory map kept, no dask needed), written to the output, and dropped, so
+memory stays bounded by one block (``block_bytes``, 32 MiB by default)
+whatever the size of the series.  Blocks are chunks of the scan that fill the
+fastest axes first, so each one is a contiguous run of the C-ordered output.
+
+The headers travel with the data:
+
+* main header: a dict of its fields (``filler`` as a hex string, so nothing is
+  lost and it stays JSON), with the conversion settings (scan options, the
+  source parts, the tvips-ks version and the axes);
+* frame headers: every frame's header (fields named as in the spec), one row
+  per frame of the series (not per scan position), plus ``frame_index``, the
+  frame behind each scan position (``-1`` for padding);
+* ``.npy``: a sidecar ``OUT.headers.npz`` with ``main_header`` (a one-record
+  structured array, byte-exact), ``frame_headers`` (structured), ``frame_index``
+  and ``attrs`` (a JSON string);
+* zarr: a group with the array ``data`` (attributes ``tvips``), a
+  ``frame_headers`` group of 1-D arrays, one per field, and ``frame_index``;
+* HDF5: the dataset ``data`` (main-header fields and settings as attributes),
+  a compound dataset ``frame_headers``, ``main_header`` (one record) and
+  ``frame_index``.
+
+Outputs are written under a temporary name next to the target and renamed into
+place when complete, so a failed or interrupted conversion leaves nothing
+half-written behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ArgumentError
+from .generated import layout as spec
+from .reader import read_frames
+
+__all__ = ["convert", "FORMATS", "format_of", "header_dict", "block_chunks", "iter_blocks"]
+
+FORMATS = {".npy": "npy", ".zarr": "zarr", ".h5": "hdf5", ".hdf5": "hdf5", ".hdf": "hdf5",
+           ".nxs": "hdf5"}
+_BLOCK_BYTES = 32 * 2**20
+_H5_CHUNK_BYTES = 2**20
+_ZARR_CHUNK_BYTES = 4 * 2**20
+
+
+def format_of(out, fmt=None) -> str:
+    """``"npy"``, ``"zarr"`` or ``"hdf5"`` from ``fmt`` or the suffix of ``out``."""
+    if fmt is not None:
+        fmt = {"h5": "hdf5"}.get(fmt, fmt)
+        if fmt not in ("npy", "zarr", "hdf5"):
+            raise ArgumentError(f"unknown output format {fmt!r}: use npy, zarr or hdf5")
+        return fmt
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMATS:
+        raise ArgumentError(f"cannot tell the output format from {Path(out).name!r}: name it "
+                            f"*.npy, *.zarr, *.h5 or *.hdf5 (or give the format)")
+    return FORMATS[suffix]
+
+
+def header_dict(header: np.void) -> dict:
+    """The main header as a JSON-able dict (``filler`` as a hex string)."""
+    out = {}
+    for field in spec.MAIN_HEADER_FIELDS:
+        value = header[field.id]
+        out[field.id] = bytes(value).hex() if field.dtype.startswith("V") else int(value)
+    return out
+
+
+def block_chunks(nav_shape: tuple[int, ...], frame_bytes: int,
+                 block_bytes: int = _BLOCK_BYTES) -> tuple[int, ...]:
+    """Regular chunk sizes over ``nav_shape`` of about ``block_bytes``.
+
+    The fastest axes are filled first, so a block is ``(1, …, 1, k, full, …)``:
+    one contiguous run of the C-ordered array.
+    """
+    per_block = max(1, block_bytes // max(frame_bytes, 1))
+    chunks = []
+    for size in reversed(nav_shape):
+        take = max(1, min(size, per_block))
+        chunks.append(take)
+        per_block = per_block // size if take == size else 1
+    return tuple(reversed(chunks))
+
+
+def iter_blocks(nav_shape, chunks):
+    """Slices of every block of ``nav_shape`` in C order."""
+    grids = [range(0, size, c) for size, c in zip(nav_shape, chunks)]
+    for starts in np.ndindex(*(len(g) for g in grids)):
+        yield tuple(slice(g[i], min(g[i] + c, size))
+                    for g, i, c, size in zip(grids, starts, chunks, nav_shape))
+
+
+class _Reader:
+    """Reads the frames behind one block of the nav shape."""
+
+    def __init__(self, ds):
+        self.table = tuple((str(p.path), p.offset, p.num_frames, p.first_frame)
+                           for p in ds.files if p.num_frames)
+        lay = ds.layout
+        self.args = (lay.len_record, lay.len_frame_header, lay.frame_shape, lay.pixel_dtype.str)
+        self.frame_index = ds.frame_index
+        self.frame_shape = lay.frame_shape
+
+    def __call__(self, slices) -> np.ndarray:
+        shape = tuple(s.stop - s.start for s in slices) + self.frame_shape
+        if self.frame_index is None:
+            (s,) = slices
+            frames = (s.start, s.stop)
+        else:
+            flat = self.frame_index[slices].ravel()
+            if flat.size and flat[0] >= 0 and np.array_equal(
+                    flat, np.arange(flat[0], flat[0] + flat.size)):
+                frames = (int(flat[0]), int(flat[0]) + flat.size)
+            else:
+                frames = flat
+        return read_frames(self.table, *self.args, frames).reshape(shape)
+
+
+class Progress:
+    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, total: int, label: str, enabled=None, unit: str = "frames"):
+        self.total, self.done, self.label, self.unit = total, 0, label, unit
+        self.enabled = sys.stderr.isatty() if enabled is None else bool(enabled)
+        self.start = time.monotonic()
+        self._last = 0.0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if self.done < self.total and now - self._last < 0.1:
+            return
+        self._last = now
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        rate = self.done / max(now - self.start, 1e-9)
+        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                         f"{self.done}/{self.total} {self.unit} ({rate:,.0f}/s)")
+        if self.done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _jsonable(value):
+    if isinstance(value, (tuple, list)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _attrs(ds, nav_shape, scan_options) -> dict:
+    from . import __version__
+
+    meta = ds.metadata
+    scan = None
+    if ds.frame_index is not None:
+        scan = {"scan_shape": list(nav_shape)}
+        if ds.scan is not None:
+            scan.update({k: _jsonable(v) for k, v in ds.scan.as_open_kwargs().items()})
+            scan["detected_by"] = str(getattr(ds.scan, "method", ""))
+        scan.update({k: _jsonable(v) for k, v in (scan_options or {}).items()
+                     if k != "scan_shape"})
+    return {
+        "format": "TVIPS",
+        "tvips_ks_version": __version__,
+        "source": [str(p.path) for p in ds.files],
+        "num_frames": int(ds.num_frames),
+        "main_header": header_dict(ds.header),
+        "len_frame_header": int(ds.layout.len_frame_header),
+        "len_record": int(ds.layout.len_record),
+        "scan": scan,
+        "axes": [a.as_dict() for a in meta.axes],
+        "dims": [a.name for a in meta.axes],
+        "acquisition_time": meta.acquisition_time.isoformat() if meta.acquisition_time else None,
+    }
+
+
+def _temp_path(out: Path) -> Path:
+    return out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _write_npy(target: Path, ds, shape, dtype, blocks, read, bar) -> None:
+    arr = np.lib.format.open_memmap(target, mode="w+", dtype=dtype, shape=shape)
+    data_offset = arr.offset
+    del arr  # only the header and the size came from the memmap; blocks are written directly
+    row = [int(np.prod(shape[i + 1:], dtype=np.int64)) for i in range(len(shape))]
+    with open(target, "r+b") as f:
+        for slices in blocks:
+            block = np.ascontiguousarray(read(slices))
+            first = sum(s.start * r for s, r in zip(slices, row))
+            f.seek(data_offset + first * dtype.itemsize)
+            f.write(memoryview(block).cast("B"))
+            bar.update(int(np.prod(block.shape[:-2])))
+
+
+def _write_npz(path: Path, ds, attrs) -> None:
+    index = ds.frame_index if ds.frame_index is not None else np.arange(ds.num_frames)
+    with open(path, "wb") as f:
+        np.savez(f, main_header=np.array([ds.header], dtype=ds.header.dtype),
+                 frame_headers=ds.frame_headers, frame_index=index,
+                 attrs=np.array(json.dumps(attrs)))
+
+
+def _write_zarr(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar) -> None:
+    try:
+        import zarr
+    except ImportError:
+        raise ArgumentError("writing zarr needs the zarr package (pip install "
+                            "'tvips-ks[convert]')") from None
+    if int(zarr.__version__.split(".")[0]) < 3:
+        raise ArgumentError(f"writing zarr v3 needs zarr>=3, found {zarr.__version__}")
+    root = zarr.open_group(store=str(target), mode="w", zarr_format=3)
+    root.attrs.update({"tvips": attrs})
+    frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
+    data = root.create_array("data", shape=shape, dtype=dtype, dimension_names=attrs["dims"],
+                             chunks=_storage_chunks(chunks, shape, frame_bytes,
+                                                    _ZARR_CHUNK_BYTES))
+    data.attrs.update({"tvips": attrs})
+    for slices in blocks:
+        block = read(slices)
+        data[slices] = block
+        bar.update(int(np.prod(block.shape[:-2])))
+    fh = ds.frame_headers
+    group = root.create_group("frame_headers")
+    for name in fh.dtype.names:
+        column = np.ascontiguousarray(fh[name])
+        a = group.create_array(name, shape=column.shape, dtype=column.dtype,
+                               chunks=(max(1, min(column.size, 2**20)),))
+        a[...] = column
+    index = ds.frame_index if ds.frame_index is not None else np.arange(ds.num_frames)
+    a = root.create_array("frame_index", shape=index.shape, dtype=np.int64,
+                          chunks=index.shape)
+    a[...] = index
+
+
+def _storage_chunks(chunks, shape, frame_bytes, target):
+    """Storage chunks of whole frames, about ``target`` bytes, that tile each block exactly.
+
+    Built from the fastest axis outwards, each axis taking the largest divisor
+    of the block's extent that keeps the chunk under ``target``; an axis is
+    only grown once the faster axes span the whole block.
+    """
+    nav = list(chunks)
+    room = max(1, target // max(frame_bytes, 1))
+    out = [1] * len(nav)
+    for i in reversed(range(len(nav))):
+        out[i] = max(d for d in range(1, min(nav[i], room) + 1) if nav[i] % d == 0)
+        if out[i] < nav[i]:
+            break
+        room //= out[i]
+    return (*out, *shape[-2:])
+
+
+def _write_hdf5(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar) -> None:
+    try:
+        import h5py
+    except ImportError:
+        raise ArgumentError("writing HDF5 needs the h5py package (pip install "
+                            "'tvips-ks[convert]')") from None
+    frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
+    with h5py.File(target, "w") as f:
+        data = f.create_dataset("data", shape=shape, dtype=dtype,
+                                chunks=_storage_chunks(chunks, shape, frame_bytes,
+                                                       _H5_CHUNK_BYTES))
+        for key, value in attrs["main_header"].items():
+            data.attrs[key] = value
+        for key in ("format", "tvips_ks_version", "num_frames", "len_frame_header",
+                    "len_record"):
+            data.attrs[key] = attrs[key]
+        data.attrs["source"] = attrs["source"]
+        data.attrs["dims"] = attrs["dims"]
+        data.attrs["tvips_json"] = json.dumps(attrs)
+        if attrs["acquisition_time"]:
+            data.attrs["acquisition_time"] = attrs["acquisition_time"]
+        if attrs["scan"]:
+            for key, value in attrs["scan"].items():
+                if value is not None:
+                    data.attrs[key] = value
+        for slices in blocks:
+            block = read(slices)
+            data[slices] = block
+            bar.update(int(np.prod(block.shape[:-2])))
+        f.create_dataset("frame_headers", data=ds.frame_headers)
+        f.create_dataset("main_header", data=np.array([ds.header], dtype=ds.header.dtype))
+        index = ds.frame_index if ds.frame_index is not None else np.arange(ds.num_frames)
+        f.create_dataset("frame_index", data=index)
+
+
+def convert(ds, out, *, fmt=None, overwrite: bool = False, block_bytes: int = _BLOCK_BYTES,
+            progress=None, scan_options: dict | None = None) -> dict:
+    """Write ``ds.data`` (frames arranged by the dataset's scan options) to ``out``.
+
+    ``fmt`` is ``"npy"``, ``"zarr"`` or ``"hdf5"`` (default: from the suffix).
+    An existing output is replaced only with ``overwrite=True``.  Returns a
+    summary: ``path``, ``format``, ``shape``, ``dtype``, ``nbytes``,
+    ``seconds``, ``block_shape`` and (for npy) ``sidecar``.  ``scan_options``
+    (the keyword arguments the dataset was opened with) are recorded in the
+    attributes.
+    """
+    out = Path(os.fspath(out))
+    fmt = format_of(out, fmt)
+    sidecar = out.with_name(out.name + ".headers.npz") if fmt == "npy" else None
+    for target in (out, sidecar):
+        if target is not None and (target.exists() or target.is_symlink()):
+            if not overwrite:
+                raise ArgumentError(f"{target} exists; pass overwrite=True (--overwrite) to "
+                                    f"replace it")
+    if not out.parent.is_dir():
+        raise ArgumentError(f"the directory {out.parent} does not exist")
+    if block_bytes < 1:
+        raise ArgumentError(f"block_bytes must be positive, got {block_bytes}")
+
+    shape = tuple(int(s) for s in ds.shape)
+    nav_shape = shape[:-2]
+    dtype = np.dtype(ds.dtype)
+    frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
+    chunks = block_chunks(nav_shape, frame_bytes, block_bytes)
+    blocks = list(iter_blocks(nav_shape, chunks))
+    read = _Reader(ds)
+    attrs = _attrs(ds, nav_shape, scan_options)
+    bar = Progress(math.prod(nav_shape), f"converting to {fmt}", progress)
+    temps = [_temp_path(out)] + ([_temp_path(sidecar)] if sidecar else [])
+    start = time.monotonic()
+    try:
+        if fmt == "npy":
+            _write_npy(temps[0], ds, shape, dtype, blocks, read, bar)
+            _write_npz(temps[1], ds, attrs)
+        elif fmt == "zarr":
+            _write_zarr(temps[0], ds, shape, dtype, chunks, blocks, read, attrs, bar)
+        else:
+            _write_hdf5(temps[0], ds, shape, dtype, chunks, blocks, read, attrs, bar)
+        finals = [out] + ([sidecar] if sidecar else [])
+        for temp, final in zip(temps, finals):
+            if final.exists() or final.is_symlink():
+                _remove(final)
+            os.replace(temp, final)
+    except BaseException:
+        for temp in temps:
+            _remove(temp)
+        raise
+    return {"path": out, "format": fmt, "shape": shape, "dtype": dtype,
+            "nbytes": math.prod(shape) * dtype.itemsize, "seconds": time.monotonic() - start,
+            "block_shape": (*chunks, *shape[-2:]), "sidecar": sidecar}

@@ -1,0 +1,210 @@
+"""A one-look PNG of a scan: is the scan shape, start frame and snake right?
+
+Two panels, drawn with matplotlib's Agg canvas (no display, no pyplot state):
+
+* left: the virtual bright field (VBF, mean of a central disk of each frame)
+  of every scan position.  A right scan gives a clean image of the specimen; a
+  wrong row length shears it, a wrong start frame shifts rows, a wrong
+  snake/hysteresis makes alternate rows jagged.
+* right: per frame, the scan positions ``scan_x``/``scan_y`` (EM-Scan) or the
+  ``rotator_index`` (EM-Konos) when the headers hold them, else the VBF
+  itself, with the frame-by-frame VBF in grey behind and the scan's first and
+  last frames marked.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ArgumentError
+
+__all__ = ["render_preview", "frame_vbf", "DEFAULT_SIZE"]
+
+#: Default image size in pixels (width, height).
+DEFAULT_SIZE = (1200, 520)
+_DPI = 100
+
+
+class _Range:
+    """Frames ``start:stop`` of a stack, sliced on demand (for the VBF's streaming)."""
+
+    def __init__(self, frames, start, stop):
+        self._frames, self._start = frames, start
+        self.shape = (stop - start, *frames.shape[1:])
+
+    def __len__(self):
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        i, j, _ = key.indices(self.shape[0])
+        return np.asarray(self._frames[self._start + i:self._start + j])
+
+
+def frame_vbf(frames, *, radius=None, center=None, progress=None) -> np.ndarray:
+    """The VBF of every frame of a stack, ``(N,)`` float64, with optional progress."""
+    from .vbf import virtual_bright_field
+
+    n = frames.shape[0]
+    step = 8192
+    out = np.empty(n, dtype=np.float64)
+    for i in range(0, n, step):
+        j = min(i + step, n)
+        out[i:j] = virtual_bright_field(_Range(frames, i, j), radius=radius, center=center,
+                                        chunk_frames=256)
+        if progress is not None:
+            progress.update(j - i)
+    return out
+
+
+def _scan_image(vbf: np.ndarray, frame_index: np.ndarray) -> tuple[np.ndarray, str]:
+    image = np.where(frame_index >= 0, vbf[np.clip(frame_index, 0, None)], np.nan)
+    if image.ndim == 1:
+        return image[None, :], ""
+    if image.ndim > 2:
+        lead = image.shape[:-2]
+        with np.errstate(all="ignore"), _quiet():
+            image = np.nanmean(image.reshape(-1, *image.shape[-2:]), axis=0)
+        return image, f" (mean over the leading axes {lead})"
+    return image, ""
+
+
+class _quiet:
+    def __enter__(self):
+        import warnings
+
+        self._cm = warnings.catch_warnings()
+        self._cm.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def _has(headers, name) -> bool:
+    return headers is not None and name in headers.dtype.names
+
+
+def render_preview(ds, out, *, size=DEFAULT_SIZE, radius=None, center=None, vbf=None,
+                   note: str | None = None, title: str | None = None, progress=None) -> dict:
+    """Draw the preview of ``ds`` (opened with its scan options) into the PNG ``out``.
+
+    ``vbf`` is the per-frame VBF if already computed.  ``note`` replaces the
+    scan image with a message (used when no scan could be found); ``title`` is
+    added to the figure's title (e.g. the scan options given).  Returns a
+    summary: ``path``, ``size``, ``panel`` (what the right panel plots),
+    ``scan_frames`` (first and last frame of the scan, or None).
+    """
+    try:
+        import matplotlib
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise ArgumentError("preview needs matplotlib (pip install 'tvips-ks[preview]')") \
+            from None
+    out = Path(os.fspath(out))
+    if out.suffix.lower() != ".png":
+        raise ArgumentError(f"the preview is a PNG image: name the output *.png, not "
+                            f"{out.name!r}")
+    if not out.parent.is_dir():
+        raise ArgumentError(f"the directory {out.parent} does not exist")
+    width, height = (int(v) for v in size)
+    if width < 200 or height < 150 or width > 20000 or height > 20000:
+        raise ArgumentError(f"the image size {width}x{height} is out of range "
+                            f"(200x150 to 20000x20000 pixels)")
+
+    if vbf is None:
+        vbf = frame_vbf(ds.frames, radius=radius, center=center, progress=progress)
+    headers = ds.frame_headers
+    n = ds.num_frames
+    frame_numbers = np.arange(n)
+    scan_frames = None
+    if ds.frame_index is not None and (ds.frame_index >= 0).any():
+        used = ds.frame_index[ds.frame_index >= 0]
+        scan_frames = (int(used.min()), int(used.max()))
+
+    fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI, layout="constrained")
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.35]})
+
+    # -- left: the VBF image of the scan ----------------------------------------------
+    if ds.frame_index is None or note:
+        left.set_axis_off()
+        left.text(0.5, 0.5, note or "no scan shape given", ha="center", va="center",
+                  wrap=True, fontsize=10, transform=left.transAxes)
+        left.set_title("virtual bright field: no scan")
+    else:
+        image, extra = _scan_image(vbf, ds.frame_index)
+        shown = left.imshow(image, cmap="gray", interpolation="nearest",
+                            aspect="equal" if image.shape[0] > 1 else "auto")
+        cax = left.inset_axes([1.03, 0.0, 0.045, 1.0])  # as tall as the image, whatever its aspect
+        fig.colorbar(shown, cax=cax)
+        cax.tick_params(labelsize=8)
+        shape = " × ".join(str(s) for s in ds.frame_index.shape)
+        start = ds.scan.scan_start_frame if ds.scan is not None else scan_frames[0]
+        left.set_title(f"virtual bright field (disk mean, counts/pixel)\n{shape} scan from "
+                       f"frame {start}{extra}", fontsize=10)
+        left.set_xlabel("x (scan column)")
+        left.set_ylabel("y (scan row)")
+
+    # -- right: the per-frame scan signal ----------------------------------------------
+    def varies(name):
+        return _has(headers, name) and n > 1 and not (headers[name] == headers[name][0]).all()
+
+    if varies("scan_x") or varies("scan_y"):
+        panel = "scan_position"
+        right.step(frame_numbers, headers["scan_x"], where="post", lw=1, label="scan_x")
+        right.step(frame_numbers, headers["scan_y"], where="post", lw=1, label="scan_y")
+        right.set_ylabel("scan position")
+    elif varies("rotator_index"):
+        panel = "rotator_index"
+        right.step(frame_numbers, headers["rotator_index"].astype(np.int64), where="post",
+                   lw=1, label="rotator_index")
+        right.set_ylabel("rotator index")
+    else:
+        panel = "vbf"
+        right.plot(frame_numbers, vbf, lw=0.8, color="0.3", label="VBF")
+        right.set_ylabel("disk mean (counts/pixel)")
+    if panel != "vbf":
+        twin = right.twinx()
+        twin.plot(frame_numbers, vbf, lw=0.6, color="0.6", alpha=0.7, zorder=0)
+        twin.set_ylabel("VBF (grey)", color="0.45")
+        twin.tick_params(axis="y", colors="0.45")
+        right.set_zorder(twin.get_zorder() + 1)
+        right.patch.set_visible(False)
+    if scan_frames is not None:
+        first, last = scan_frames
+        right.axvspan(first, last, color="tab:green", alpha=0.08, lw=0)
+        right.axvline(first, color="tab:green", lw=1.2, ls="--",
+                      label=f"start (frame {first})")
+        right.axvline(last, color="tab:red", lw=1.2, ls="--",
+                      label=f"end (frame {last})")
+    right.set_xlabel("frame number")
+    right.set_xlim(-0.5, max(n - 0.5, 0.5))
+    right.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=4, fontsize=8,
+                 frameon=False, borderaxespad=0.2, handlelength=1.5, columnspacing=1.0)
+    what = {"scan_position": "scan positions", "rotator_index": "rotator index",
+            "vbf": "virtual bright field"}[panel]
+    right.set_title(f"{what} per frame ({n} frames)\n", fontsize=10)
+
+    heading = Path(ds.path).name
+    if ds.scan is not None:
+        heading += (f"  —  detected by {ds.scan.method}: "
+                    f"{str(ds.scan.evidence).split(';')[0]}")
+    if title:
+        heading += f"  —  {title}"
+    fig.suptitle(heading, fontsize=10, wrap=True)
+
+    temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
+    try:
+        fig.savefig(temp, dpi=_DPI, format="png", metadata={"Software": f"tvips-ks, "
+                                                           f"matplotlib {matplotlib.__version__}"})
+        os.replace(temp, out)
+    except BaseException:
+        try:
+            temp.unlink()
+        except FileNotFoundError:
+            pass
+        raise
+    return {"path": out, "size": (width, height), "panel": panel, "scan_frames": scan_frames}
