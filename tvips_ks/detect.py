@@ -432,6 +432,15 @@ def _from_rotator(headers, n, frames, image_content, notes):
         notes.append(f"rotator index: only {num_points} scan point(s) from "
                      f"frame {start} to {stop}")
         return None
+    if num_points > 2 * (stop - start + 1):
+        # fewer frames than half the points can never pass the skipped-points test
+        # below; refusing here also keeps a damaged rotator_index (say 3e9) from
+        # sizing an allocation
+        raise ScanDetectionError(
+            f"rotator index: scan from frame {start} to {stop} claims {num_points} points "
+            f"for {stop - start + 1} frames: too many skipped points to trust (or a "
+            f"damaged rotator_index). Pass scan_shape=(rows, cols), scan_start_frame={start} "
+            f"to open().")
     linear = index_map_from_rotator(r, start, stop, num_points)
 
     seg = r[start:stop + 1]
