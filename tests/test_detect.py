@@ -500,3 +500,12 @@ def test_million_frame_series_are_detected_exactly():
     h["rotator_index"][5000:5000 + 900 * 900] = np.arange(1, 900 * 900 + 1)
     got = detect_scan(h)
     assert (got.scan_shape, got.scan_start_frame) == ((900, 900), 5000)
+
+
+def test_a_damaged_rotator_index_cannot_size_an_allocation():
+    """A rotator value of 3e9 after a short scan is refused, not allocated for."""
+    h = np.zeros(100, HEADER)
+    h["rotator_index"][10:20] = np.arange(1, 11)
+    h["rotator_index"][20] = 3_000_000_000
+    with pytest.raises(ScanDetectionError, match="claims 3000000000 points for 11 frames"):
+        detect_scan(h)
