@@ -2,8 +2,8 @@
 
 Handing a memory map to dask makes it pull the data into memory (dask#11152;
 RosettaSciIO's "lazy" load takes the file size in RAM that way).  Here every
-task reads its own frames with positioned reads (:func:`reader.read_frames`),
-so opening costs nothing, memory is bounded by the chunks in flight, and the
+task maps just its own frames while it runs (:func:`reader.map_frames`), so
+opening costs nothing, memory is bounded by the chunks in flight, and the
 graph pickles small enough to ship to a ``dask.distributed`` cluster.
 """
 
@@ -15,18 +15,18 @@ import math
 import numpy as np
 
 from .errors import ArgumentError
-from .reader import read_frames
+from .reader import map_frames
 
 __all__ = ["to_dask", "normalize_nav_chunks"]
 
-_TARGET_CHUNK_BYTES = 64 * 2**20
+_TARGET_CHUNK_BYTES = 32 * 2**20
 
 
 def normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype, part_frames=None):
     """Chunks of ``(*nav_shape, h, w)`` that always hold whole frames.
 
     ``"auto"`` (or ``True``, which RosettaSciIO turns into 1-element chunks)
-    aims at about 64 MiB per chunk, whole rows of the scan first. ``False`` or
+    aims at about 32 MiB per chunk, whole rows of the scan first. ``False`` or
     ``None`` keeps one chunk per part for a stack, and one scan row per chunk
     for a scan.  Anything else is given to dask (a tuple or dict of chunks).
     """
@@ -68,8 +68,8 @@ def _block_frames(frame_index, block_slices):
 
 
 def _load(parts, len_record, len_frame_header, frame_shape, dtype, frames, block_shape):
-    return read_frames(parts, len_record, len_frame_header, frame_shape, dtype,
-                       frames).reshape(block_shape)
+    return map_frames(parts, len_record, len_frame_header, frame_shape, dtype,
+                      frames).reshape(block_shape)
 
 
 def to_dask(parts, layout, nav_shape, frame_index=None, chunks="auto", name=None):

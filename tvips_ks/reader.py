@@ -326,3 +326,98 @@ def read_frames(parts: tuple[tuple[str, int, int, int], ...], len_record: int,
     if real.size != unique.size:  # −1 present: a zero frame in front
         images = np.concatenate([np.zeros((1, *frame_shape), dtype=pixel_dtype), images])
     return images[inverse.ravel()]
+
+
+def _map_records(path, pos: int, count: int, image: np.dtype, first_frame: int) -> np.ndarray:
+    """``count`` records from byte ``pos`` as a ``(count, h, w)`` view of a private memory map.
+
+    The map covers just these records and lives as long as the returned view
+    (copy-on-write: the view is writeable and writes never reach the file).
+    """
+    import mmap
+
+    end = pos + count * image.itemsize
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < end:
+                frame = first_frame + max(size - pos, 0) // image.itemsize
+                raise SeriesError(f"file ended at byte {size} while reading frame {frame}; it "
+                                  f"was truncated or replaced after the series was opened: "
+                                  f"open it again", path=path, offset=size)
+            base = pos - pos % mmap.ALLOCATIONGRANULARITY
+            mapped = mmap.mmap(f.fileno(), end - base, access=mmap.ACCESS_COPY, offset=base)
+    except OSError as err:
+        raise _os_error(err, path) from None
+    return np.ndarray((count,), dtype=image, buffer=mapped, offset=pos - base)["image"]
+
+
+def map_frames(parts: tuple[tuple[str, int, int, int], ...], len_record: int,
+               len_frame_header: int, frame_shape: tuple[int, int], pixel_dtype: str,
+               frames: np.ndarray | tuple[int, int]) -> np.ndarray:
+    """:func:`read_frames` through short-lived memory maps: the dask task body.
+
+    Same arguments and result.  A ``(start, stop)`` range inside one part is
+    returned as a zero-copy strided view of a private map of just its records
+    (unmapped when the view is dropped), so a full pass costs no copy out of
+    the page cache; a range across parts is joined into one array.  An array
+    of frame numbers is gathered part by part into a new array, one slice
+    copy per run of consecutive frames (−1 gives a frame of zeros).
+    """
+    image = np.dtype({"names": ["image"], "formats": [(pixel_dtype, frame_shape)],
+                      "offsets": [len_frame_header], "itemsize": len_record})
+    starts = np.array([p[3] for p in parts], dtype=np.int64)
+    if isinstance(frames, tuple):
+        start, stop = (int(v) for v in frames)
+        pieces = []
+        while start < stop:
+            path, offset, num, first = parts[int(np.searchsorted(starts, start, "right")) - 1]
+            count = min(stop, first + num) - start
+            pieces.append(_map_records(path, offset + (start - first) * len_record, count,
+                                       image, start))
+            start += count
+        if len(pieces) == 1:
+            return pieces[0]
+        return (np.concatenate(pieces) if pieces
+                else np.empty((0, *frame_shape), dtype=pixel_dtype))
+    wanted = np.asarray(frames, dtype=np.int64).ravel()
+    out = np.empty((wanted.size, *frame_shape), dtype=pixel_dtype)
+    positions = np.flatnonzero(wanted >= 0)
+    if positions.size < wanted.size:
+        out[wanted < 0] = 0
+    real = wanted[positions]
+    owner = np.searchsorted(starts, real, side="right") - 1
+    for p in np.unique(owner):
+        path, offset, _, first = parts[int(p)]
+        sel = np.flatnonzero(owner == p)
+        local = real[sel] - first
+        lo, hi = int(local.min()), int(local.max()) + 1
+        view = _map_records(path, offset + lo * len_record, hi - lo, image, first + lo)
+        _copy_runs(view, local - lo, positions[sel], out)
+    return out
+
+
+def _copy_runs(view: np.ndarray, src: np.ndarray, dst: np.ndarray, out: np.ndarray) -> None:
+    """``out[dst] = view[src]``, one slice copy per run of consecutive frames.
+
+    A scan row (forward, or reversed and rolled by a snake scan) is one to
+    three runs, so a block of rows costs a few slice copies; scattered frames
+    are gathered with one fancy index instead.
+    """
+    n = src.size
+    if n == 0:
+        return
+    step_src, step_dst = np.diff(src), np.diff(dst)
+    same = np.ones(max(n - 1, 0), dtype=bool)
+    same[1:] = step_src[1:] == step_src[:-1]
+    breaks = (step_dst != 1) | (np.abs(step_src) != 1) | ~same
+    begins = np.flatnonzero(np.concatenate([[True], breaks]))
+    if begins.size > max(8, n // 8):
+        out[dst] = view[src]
+        return
+    for b, e in zip(begins.tolist(), [*begins[1:].tolist(), n]):
+        a, d, count = int(src[b]), int(dst[b]), e - b
+        if count > 1 and src[b + 1] < a:  # a reversed run
+            out[d:d + count] = view[a - count + 1:a + 1][::-1]
+        else:
+            out[d:d + count] = view[a:a + count]
