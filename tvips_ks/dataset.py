@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from functools import cached_property
 
@@ -10,12 +11,16 @@ import numpy as np
 from . import daskio
 from .errors import ArgumentError
 from .generated.layout import LEN_MAIN_HEADER
-from .layout import SeriesLayout
+from .layout import SeriesLayout, validate_main_header
 from .metadata import Metadata, build_metadata
 from .parts import find_parts
 from .reader import FrameStack, LazyArray, Part, read_frame_headers, read_main_header, scan_parts
 
 __all__ = ["open", "TvipsDataset", "ScanArray"]
+
+#: With ``pad=True`` a scan may have more positions than the series has frames,
+#: up to this many (a 2 GiB frame index); beyond it the shape is surely a mistake.
+_MAX_PADDED_POSITIONS = 2**28
 
 
 class ScanArray(LazyArray):
@@ -68,6 +73,8 @@ class TvipsDataset:
         self.path = paths[0]
         self.permissive = permissive
         self.header = read_main_header(paths[0], validate=not permissive)
+        if permissive:  # still refuse a header whose records have no defined layout
+            validate_main_header(self.header, paths[0], strict=False)
         self.layout = SeriesLayout.from_header(self.header)
         self.files: list[Part] = scan_parts(paths, self.layout, len_main_header=LEN_MAIN_HEADER,
                                             permissive=permissive)
@@ -100,6 +107,12 @@ class TvipsDataset:
                                 f"got {scan_shape!r}") from None
         if not shape or any(s < 1 for s in shape):
             raise ArgumentError(f"scan_shape must hold positive sizes, got {scan_shape!r}")
+        positions = math.prod(shape)  # a Python int: no overflow
+        if pad and positions > max(self.num_frames, _MAX_PADDED_POSITIONS):
+            raise ArgumentError(
+                f"scan_shape {shape} has {positions} positions but the series has only "
+                f"{self.num_frames} frames; padding that many positions would need a "
+                f"{positions * 8 / 2**30:.3g} GiB frame index. Check scan_shape", path=self.path)
         self.frame_index = scan_index_map(self.num_frames, shape, scan_start_frame,
                                           winding_scan_axis, hysteresis, pad=pad)
 
@@ -174,8 +187,13 @@ def open(path: str | os.PathLike, *, scan_shape=None, scan_start_frame: int = 0,
     ``hysteresis`` and ``rechunking`` (the default chunks of
     :meth:`TvipsDataset.to_dask`).  ``pad=True`` lets a scan extend past the
     last frame, reading the missing positions as zeros.  ``permissive=True``
-    opens damaged files: the main header is not validated and partial records
-    are dropped in any part, with a warning.
+    opens damaged files: of the main header only what the record layout
+    needs is checked (a wrong ``len_header`` or an unknown ``version`` is
+    tolerated), and partial records are dropped in any part, with a warning.
+
+    Every error is a :class:`tvips_ks.TvipsError` naming the file and, where it
+    matters, the byte offset; problems of the file system itself (a file
+    removed while it is read, say) may also surface as ``OSError``.
     """
     return TvipsDataset(path, scan_shape=scan_shape, scan_start_frame=scan_start_frame,
                         winding_scan_axis=winding_scan_axis, hysteresis=hysteresis,

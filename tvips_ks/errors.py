@@ -39,7 +39,21 @@ class TvipsError(ValueError):
         if offset is not None:
             parts.append(f"byte {offset}")
         prefix = ": ".join(parts)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        text = f"{prefix}: {message}" if prefix else message
+        # a file name that is not valid UTF-8 decodes to lone surrogates, which
+        # cannot be printed or logged: show them as escapes in the message
+        # (``path`` keeps the name as the file system gave it)
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        self._message = message
+        super().__init__(text)
+
+    def __reduce__(self):
+        # keep path and offset through pickling (dask.distributed, multiprocessing)
+        return (_rebuild, (type(self), self._message, self.path, self.offset))
+
+
+def _rebuild(cls, message, path, offset):
+    return cls(message, path=path, offset=offset)
 
 
 class HeaderError(TvipsError):

@@ -71,27 +71,38 @@ def _field_offset(name: str) -> int:
     return next(f.offset for f in spec.MAIN_HEADER_FIELDS if f.id == name)
 
 
-def validate_main_header(header: np.void, path) -> None:
+def validate_main_header(header: np.void, path, *, strict: bool = True) -> None:
     """Raise :class:`HeaderError` if ``header`` breaks a rule of the spec.
 
     The rules are the spec's ``valid:`` keys, so the numpy path rejects
-    exactly what the generated Kaitai parsers reject.
+    exactly what the generated Kaitai parsers reject.  With ``strict=False``
+    (``open(..., permissive=True)``) only the rules without which the records
+    cannot be read are kept: ``width``, ``height`` and ``bits_per_pixel`` (a
+    record of zero bytes, or of pixels that are not whole bytes, has no
+    layout) and a frame header of at least 12 bytes (the counter and time
+    stamps every frame header holds); ``len_header`` and an unknown
+    ``version`` (read as version 2) are then tolerated.
     """
-    def fail(name, message):
-        raise HeaderError(f"main header field {name!r} {message}; this is not a valid "
-                          f"TVIPS main header (is it the _000 part of a series?)",
+    def fail(name, message, relaxable=False):
+        hint = ("; if the rest of the header looks right, open(..., permissive=True) reads the "
+                "series anyway" if relaxable else "")
+        raise HeaderError(f"main header field {name!r} {message}; this is not a valid TVIPS "
+                          f"main header (is it the _000 part of a series?){hint}",
                           path=path, offset=_field_offset(name))
 
-    if int(header["len_header"]) != spec.LEN_MAIN_HEADER:
+    if strict and int(header["len_header"]) != spec.LEN_MAIN_HEADER:
         fail("len_header", f"is {int(header['len_header'])}, the format requires "
-                           f"{spec.LEN_MAIN_HEADER}")
+                           f"{spec.LEN_MAIN_HEADER}", relaxable=True)
     version = int(header["version"])
-    if version not in spec.VERSIONS:
-        fail("version", f"is {version}, known versions are {list(spec.VERSIONS)}")
+    if strict and version not in spec.VERSIONS:
+        fail("version", f"is {version}, known versions are {list(spec.VERSIONS)}",
+             relaxable=True)
     if int(header["width"]) < spec.MIN_WIDTH:
-        fail("width", f"is {int(header['width'])}")
+        fail("width", f"is {int(header['width'])}, an image needs at least {spec.MIN_WIDTH} "
+                      f"column")
     if int(header["height"]) < spec.MIN_HEIGHT:
-        fail("height", f"is {int(header['height'])}")
+        fail("height", f"is {int(header['height'])}, an image needs at least "
+                       f"{spec.MIN_HEIGHT} row")
     bpp = int(header["bits_per_pixel"])
     if bpp not in spec.BITS_PER_PIXEL:
         fail("bits_per_pixel", f"is {bpp}, supported values are {list(spec.BITS_PER_PIXEL)}")

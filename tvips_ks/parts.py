@@ -40,9 +40,10 @@ def parse_series_name(path: str | os.PathLike) -> tuple[SeriesName, int | None]:
     which names the series whose first part is ``scan_000.tvips``.
     """
     try:
-        path = Path(os.fspath(path))
+        path = Path(os.fsdecode(path))  # bytes paths too (names that are not UTF-8)
     except TypeError:
-        raise ArgumentError(f"expected a path (str or os.PathLike), got {type(path).__name__}")
+        raise ArgumentError(f"expected a path (str or os.PathLike), got {type(path).__name__}"
+                            ) from None
     match = _PART.match(path.name)
     if match:
         return SeriesName(path.parent, match["stem"], match["ext"]), int(match["index"])
@@ -68,23 +69,35 @@ def find_parts(path: str | os.PathLike) -> list[Path]:
     """
     name, index = parse_series_name(path)
     first = name.part(0)
-    if not first.exists():
-        given = Path(os.fspath(path))
+    try:
+        os.stat(first)
+    except FileNotFoundError:
+        given = Path(os.fsdecode(path))
         if index is None and given.is_file():
             raise SeriesError(
                 f"{given.name} has no part number; TVIPS series are named NAME_000.tvips, "
-                f"NAME_001.tvips, …: rename it to {first.name}", path=given)
+                f"NAME_001.tvips, …: rename it to {first.name}", path=given) from None
+        if os.path.lexists(first):
+            raise SeriesError(f"the first part {first.name} is a symbolic link to a file that "
+                              f"does not exist; fix the link", path=first) from None
         raise SeriesError(f"the first part {first.name} of this series does not exist; "
                           f"it holds the main header, so the series cannot be read without it",
-                          path=first)
+                          path=first) from None
+    except OSError as err:  # a link loop, a permission problem, a name too long, …
+        from .reader import _os_error
+
+        raise _os_error(err, first) from None
     if first.is_dir():
-        raise SeriesError("is a directory, not a TVIPS file", path=first)
+        raise SeriesError("is a directory, not a TVIPS file; give the path of a .tvips file",
+                          path=first)
 
     pattern = re.compile(re.escape(name.stem) + r"_(\d{3})" + re.escape(name.ext) + "$")
     try:
         siblings = os.listdir(name.directory or ".")
     except OSError as err:
-        raise SeriesError(f"cannot list the directory: {err.strerror}", path=name.directory)
+        raise SeriesError(f"cannot list the directory to find the parts of the series: "
+                          f"{err.strerror or err}; check the directory's permissions",
+                          path=name.directory) from None
     numbers = sorted(int(m.group(1)) for m in map(pattern.match, siblings) if m)
     expected = list(range(len(numbers)))
     if numbers != expected:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,27 +26,56 @@ __all__ = ["LazyArray", "Part", "read_main_header", "scan_parts", "read_frame_he
 
 
 def _os_error(err: OSError, path) -> SeriesError:
-    hint = {errno.EACCES: "check the file's permissions",
-            errno.ELOOP: "the path is a symbolic link loop",
+    hint = {errno.EACCES: "check the file's permissions (and those of its directory)",
+            errno.EPERM: "check the file's permissions (and those of its directory)",
+            errno.ELOOP: "the path is a symbolic link loop; point the link at the real file",
             errno.EISDIR: "give the path of a .tvips file, not a directory",
-            errno.ENOENT: "check the path"}.get(err.errno, "")
+            errno.ENOTDIR: "a component of the path is not a directory; check the path",
+            errno.ENOENT: "check the path (a dangling symbolic link also gives this)",
+            errno.ENAMETOOLONG: "the path is too long; move or rename the series",
+            errno.EIO: "the storage reported an I/O error; copy the file from a good source",
+            errno.ENOMEM: "not enough address space to map the records; read fewer frames "
+                          "at a time (e.g. with to_dask())"}.get(err.errno, "")
     reason = err.strerror or str(err)
     return SeriesError(f"cannot read the file: {reason}{'; ' + hint if hint else ''}", path=path)
 
 
+def _regular_file_size(path) -> int:
+    """Size of ``path``, which must be (a link to) a regular file.
+
+    Checked before any ``open``: opening a FIFO would block for ever, and a
+    device or directory has no meaningful size.
+    """
+    try:
+        st = os.stat(path)
+    except OSError as err:
+        raise _os_error(err, path) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise SeriesError("is a directory, not a TVIPS file; give the path of a .tvips file",
+                          path=path)
+    if not stat.S_ISREG(st.st_mode):
+        raise SeriesError("is not a regular file (a pipe, socket or device); TVIPS series are "
+                          "read from regular files: copy the data to a file first", path=path)
+    return st.st_size
+
+
 def read_main_header(path: Path, *, validate: bool = True) -> np.void:
-    """The main header of a series' ``_000`` part, as a numpy record."""
+    """The main header of a series' ``_000`` part, as a numpy record.
+
+    ``validate=False`` returns any 256 bytes unchecked (for ``tvips-ks check``,
+    which reports every problem).
+    """
+    _regular_file_size(path)
     try:
         with open(path, "rb") as f:
             raw = f.read(MAIN_HEADER_DTYPE.itemsize)
-    except IsADirectoryError as err:
-        raise _os_error(err, path) from None
     except OSError as err:
         raise _os_error(err, path) from None
     if len(raw) < MAIN_HEADER_DTYPE.itemsize:
         raise HeaderError(f"the file has {len(raw)} bytes, fewer than the "
                           f"{MAIN_HEADER_DTYPE.itemsize}-byte TVIPS main header; it is empty, "
-                          f"truncated, or not a TVIPS file", path=path, offset=len(raw))
+                          f"truncated or not a TVIPS file: check that it was copied completely",
+                          path=path, offset=len(raw))
     header = np.frombuffer(raw, dtype=MAIN_HEADER_DTYPE)[0]
     if validate:
         validate_main_header(header, path)
@@ -79,6 +109,19 @@ class Part:
         return self.offset + local_frame * self.len_record
 
 
+def _starts_with_main_header(path, size: int, layout: SeriesLayout) -> bool:
+    """Whether a continuation part looks like a ``_000`` part (read only on an error path)."""
+    len_main = MAIN_HEADER_DTYPE.itemsize
+    if size < len_main or (size - len_main) % layout.len_record:
+        return False
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(4)
+    except OSError:
+        return False
+    return raw == len_main.to_bytes(4, "little")
+
+
 def scan_parts(paths: list[Path], layout: SeriesLayout, *, len_main_header: int,
                permissive: bool = False) -> list[Part]:
     """The part table of a series, from file sizes alone.
@@ -91,22 +134,22 @@ def scan_parts(paths: list[Path], layout: SeriesLayout, *, len_main_header: int,
     """
     parts, first_frame = [], 0
     for index, path in enumerate(paths):
-        try:
-            size = os.stat(path).st_size
-        except OSError as err:
-            raise _os_error(err, path) from None
+        size = _regular_file_size(path)
         offset = len_main_header if index == 0 else 0
         num_frames, rest = divmod(max(size - offset, 0), layout.len_record)
         part = Part(path, index, offset, num_frames, first_frame, size, layout.len_record)
         if rest:
             last = index == len(paths) - 1
             if not (last or permissive):
+                what = ("it starts with a main header: it is the _000 part of a series, renamed "
+                        "or copied over this part" if _starts_with_main_header(path, size, layout)
+                        else "it belongs to another series or was damaged in copying")
                 raise SeriesError(
                     f"this part is {size} bytes, which is not a whole number of "
                     f"{layout.len_record}-byte records ({num_frames} records and {rest} bytes "
-                    f"over); it belongs to another series or was damaged in copying. Move it "
-                    f"away (and the parts after it) or open with permissive=True to drop the "
-                    f"partial record", path=path, offset=part.byte_range[1])
+                    f"over); {what}. Move it away (and the parts after it) or open with "
+                    f"permissive=True to drop the partial record", path=path,
+                    offset=part.byte_range[1])
             warnings.warn(TruncatedRecordWarning(
                 f"{path}: dropping a partial record of {rest} bytes at byte "
                 f"{part.byte_range[1]} (of {layout.len_record} per record); the acquisition "
@@ -115,10 +158,23 @@ def scan_parts(paths: list[Path], layout: SeriesLayout, *, len_main_header: int,
         parts.append(part)
         first_frame += num_frames
     if first_frame == 0:
+        # layout.len_record is a Python int: a header claiming 2^31 × 2^31 pixels gives a
+        # huge number here, never an overflow or an allocation
+        available = max(max(p.size - p.offset, 0) for p in parts)
+        if available:
+            why = (f"one record would be {layout.len_record} bytes but the largest part holds "
+                   f"only {available}: if the image size ({layout.height}×{layout.width}, "
+                   f"{layout.bits_per_pixel}-bit) or the frame-header size "
+                   f"({layout.len_frame_header}) looks wrong, the main header is damaged; "
+                   f"otherwise the acquisition stopped before its first frame was complete")
+        else:
+            why = ("there is nothing after the main header: the acquisition recorded no "
+                   "frame, or the rest of the data was not copied")
         raise TruncatedRecordError(
             f"the series holds no complete frame (records are {layout.len_record} bytes: "
             f"{layout.len_frame_header}-byte frame header and a {layout.height}×{layout.width} "
-            f"image of {layout.bits_per_pixel}-bit pixels)", path=paths[0])
+            f"image of {layout.bits_per_pixel}-bit pixels); {why}",
+            path=paths[0], offset=len_main_header)
     return parts
 
 
@@ -130,8 +186,9 @@ def _map(part: Part, dtype: np.dtype) -> np.ndarray:
     except OSError as err:
         raise _os_error(err, part.path) from None
     except ValueError as err:  # the file shrank since the series was opened
-        raise SeriesError(f"cannot map {part.num_frames} records: {err}; was the file "
-                          f"truncated after opening?", path=part.path) from None
+        raise SeriesError(f"cannot map {part.num_frames} records: {err}; the file was "
+                          f"truncated or replaced after the series was opened: open it again",
+                          path=part.path, offset=part.offset) from None
 
 
 def read_frame_headers(parts: list[Part], layout: SeriesLayout, *,
@@ -310,14 +367,22 @@ def read_frames(parts: tuple[tuple[str, int, int, int], ...], len_record: int,
         pos = offset + (int(real[run[0]]) - first) * len_record
         length = run.size * len_record
         target = memoryview(raw[run[0]:run[0] + run.size]).cast("B")
-        with open(path, "rb", buffering=0) as f:  # portable; a positioned read per run
+        try:
+            f = open(path, "rb", buffering=0)  # portable; a positioned read per run
+        except OSError as err:
+            raise _os_error(err, path) from None
+        with f:
             f.seek(pos)
             got = 0
             while got < length:
-                n = f.readinto(target[got:])
+                try:
+                    n = f.readinto(target[got:])
+                except OSError as err:
+                    raise _os_error(err, path) from None
                 if not n:
                     raise SeriesError(f"file ended at byte {pos + got} while reading frame "
-                                      f"{int(real[run[0]])}; was it truncated after opening?",
+                                      f"{int(real[run[0]])}; it was truncated or replaced "
+                                      f"after the series was opened: open it again",
                                       path=path, offset=pos + got)
                 got += n
     images = buf["image"]

@@ -357,18 +357,65 @@ def save(path, data, *, max_file_size=None, version=2, frame_header_extra_bytes=
                 room -= take
             bar.update(len(frames))
         _finish(files[-1])
-        for temp, final in zip(temps, finals):
-            os.replace(temp, final)
     except BaseException:
         for f in files:
             f.close()
-        for temp in temps:
-            try:
-                os.unlink(temp)
-            except FileNotFoundError:
-                pass
+        _remove_quietly(temps)
         raise
-    for stale in existing:
-        if stale not in finals:
-            os.unlink(stale)
+    _commit(temps, finals, existing, token)
     return finals
+
+
+def _remove_quietly(paths) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _commit(temps: list[Path], finals: list[Path], existing: list[Path], token: str) -> None:
+    """Move the written parts into place, all or nothing.
+
+    The previous series (every existing part, the surplus ones included) is
+    first renamed aside to hidden backups, then the new parts are renamed into
+    place, then the backups are removed.  If any rename fails (or the process
+    is interrupted) the new parts are removed and the backups renamed back,
+    so the previous series is left byte for byte as it was.  Renames within
+    one directory never copy data.
+    """
+    backups = [p.with_name(f".{p.name}.{token}.old") for p in existing]
+    moved_aside, placed = [], []
+    try:
+        for old, backup in zip(existing, backups):
+            os.replace(old, backup)
+            moved_aside.append((old, backup))
+        for temp, final in zip(temps, finals):
+            os.replace(temp, final)
+            placed.append(final)
+    except BaseException as err:
+        _remove_quietly(placed)
+        _remove_quietly(temps)
+        lost = []
+        for old, backup in moved_aside:
+            try:
+                os.replace(backup, old)
+            except OSError:
+                lost.append((old, backup))
+        if lost:  # never delete a backup we could not restore: name it instead
+            names = ", ".join(f"{b.name} (was {o.name})" for o, b in lost)
+            raise SeriesError(
+                f"writing the new series failed ({err!r}) and the previous parts could not be "
+                f"renamed back; they are intact under the hidden names {names}: rename them "
+                f"back by hand", path=lost[0][1]) from err
+        raise
+    leftover = []
+    for backup in backups:
+        try:
+            os.unlink(backup)
+        except OSError:
+            leftover.append(backup)
+    if leftover:
+        warnings.warn(TvipsWarning(
+            f"the new series is in place, but the previous parts could not be removed: "
+            f"{', '.join(str(p) for p in leftover)}; delete them by hand"), stacklevel=3)
