@@ -144,7 +144,7 @@ class TvipsDataset:
 
     @cached_property
     def metadata(self) -> Metadata:
-        return build_metadata(self.header, self.frame_headers[:2], self.nav_shape,
+        return build_metadata(self.header, self.frame_headers, self.nav_shape,
                               is_scan=self.frame_index is not None)
 
     def to_dask(self, chunks=None):
