@@ -229,7 +229,8 @@ class _SubStack:
 
 def _rounded(values):
     """float32 positions -> int64; non-finite or absurd values become -1."""
-    v = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):  # a signalling NaN in the file is just "absent"
+        v = np.asarray(values, dtype=np.float64)
     v = np.where(np.isfinite(v) & (np.abs(v) < 2**31), np.rint(v), -1)
     return v.astype(np.int64)
 
