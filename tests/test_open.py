@@ -144,7 +144,8 @@ def test_frame_headers_are_read_in_bulk_not_per_frame(tmp_path, monkeypatch):
 
     calls = []
     real = reader._map
-    monkeypatch.setattr(reader, "_map", lambda part, dtype: calls.append(part) or real(part, dtype))
+    monkeypatch.setattr(reader, "_map", lambda part, dtype, *window: calls.append(part)
+                        or real(part, dtype, *window))
     with tvips_ks.open(tmp_path / "series_000.tvips") as ds:
         assert ds.frame_headers.shape == (50,)
     assert len(calls) == 2  # one strided read per part
@@ -376,3 +377,20 @@ def test_rotator_auto_scan_where_rosettasciio_returns_an_empty_dataset(tmp_path)
         assert ds.frame_index.shape == (3, 3)
         assert ds.frame_index.tolist() == [[3, 4, 5], [6, 8, 9], [9, 10, 11]]
         assert np.array_equal(np.asarray(ds.data), s.images[ds.frame_index])
+
+
+def test_frame_headers_are_read_through_bounded_windows(tmp_path, monkeypatch):
+    """However large the series, no more than a window of records is mapped at once."""
+    s = Series(len_frame_header=108, num_frames=50, frames_per_part=(10, 40))
+    s.write(tmp_path)
+    import tvips_ks.reader as reader
+
+    monkeypatch.setattr(reader, "_HEADER_WINDOW_BYTES", 7 * s.len_record)
+    counts = []
+    real = reader._map
+    monkeypatch.setattr(reader, "_map", lambda part, dtype, start=0, count=None:
+                        counts.append(count) or real(part, dtype, start, count))
+    with tvips_ks.open(tmp_path / "series_000.tvips") as ds:
+        for name, values in s.expected_frame_headers().items():
+            assert ds.frame_headers[name].tolist() == values
+    assert max(counts) == 7 and sum(counts) == 50 and len(counts) == 2 + 6

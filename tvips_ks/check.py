@@ -26,18 +26,17 @@ bad name, a missing ``_000`` or a ``_000`` too short for a main header, or an
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from .errors import HeaderError, SeriesError
+from .errors import HeaderError
 from .generated import layout as spec
 from .layout import SeriesLayout, frame_header_fields, validate_main_header
-from .parts import parse_series_name
-from .reader import read_main_header
+from .parts import list_parts
+from .reader import Part, read_frame_headers, read_main_header
 
 __all__ = ["Problem", "SeriesCheck", "check_series", "layout_usable", "KINDS"]
 
@@ -53,8 +52,6 @@ _TIME_JUMP_FACTOR = 1000.0
 #: A forward rotator jump is reported when it exceeds both of these.
 _ROTATOR_JUMP_MIN = 1000
 _ROTATOR_JUMP_FACTOR = 100
-#: Records are memory-mapped this many bytes at a time.
-_WINDOW_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -111,39 +108,6 @@ class _Collector:
         return max(self.max_per_kind - self.counts.get(kind, 0), 0)
 
 
-@dataclass(frozen=True)
-class _Part:
-    path: Path
-    index: int
-    offset: int
-    size: int
-    num_frames: int
-    first_frame: int
-
-
-def _series_paths(path) -> tuple[list[Path], list[Path], int | None]:
-    """(parts before any gap, parts after it, the missing number or None)."""
-    name, _ = parse_series_name(path)
-    first = name.part(0)
-    if not first.exists():
-        raise SeriesError(f"the first part {first.name} of this series does not exist; it "
-                          f"holds the main header, so the series cannot be checked", path=first)
-    if first.is_dir():
-        raise SeriesError("is a directory, not a TVIPS file", path=first)
-    pattern = re.compile(re.escape(name.stem) + r"_(\d{3})" + re.escape(name.ext) + "$")
-    try:
-        siblings = os.listdir(name.directory if str(name.directory) else ".")
-    except OSError as err:
-        raise SeriesError(f"cannot list the directory: {err.strerror}",
-                          path=name.directory) from None
-    numbers = sorted(int(m.group(1)) for m in map(pattern.match, siblings) if m)
-    missing = next((i for i, n in enumerate(numbers) if i != n), None)
-    if missing is None:
-        return [name.part(n) for n in numbers], [], None
-    return ([name.part(n) for n in numbers[:missing]],
-            [name.part(n) for n in numbers[missing:]], missing)
-
-
 def layout_usable(header: np.void) -> bool:
     """Whether the record size can be computed from this header at all."""
     version = int(header["version"])
@@ -153,38 +117,16 @@ def layout_usable(header: np.void) -> bool:
             and (version == 1 or int(header["len_frame_header"]) >= spec.MIN_LEN_FRAME_HEADER_V2))
 
 
-def _read_fields(parts: list[_Part], layout: SeriesLayout, names: tuple[str, ...]) -> np.ndarray:
-    """The named frame-header fields of every frame: one strided pass per part."""
-    present = {f.id: f for f in frame_header_fields(layout.len_frame_header)}
-    fields = [present[n] for n in names if n in present]
-    packed = np.dtype([(f.id, f.dtype) for f in fields])
-    strided = np.dtype({"names": [f.id for f in fields], "formats": [f.dtype for f in fields],
-                        "offsets": [f.offset for f in fields], "itemsize": layout.len_record})
-    out = np.empty(sum(p.num_frames for p in parts), dtype=packed)
-    # one map per window of records, unmapped before the next, so the resident
-    # pages (one or more per record) stay bounded whatever the series' size
-    window = max(1, _WINDOW_BYTES // layout.len_record)
-    for part in parts:
-        for start in range(0, part.num_frames, window):
-            n = min(window, part.num_frames - start)
-            view = np.memmap(part.path, dtype=strided, mode="r", shape=(n,),
-                             offset=part.offset + start * layout.len_record)
-            first = part.first_frame + start
-            out[first:first + n] = view  # assignment by field position: one pass
-            del view
-    return out
-
-
 class _Locator:
     """Frame number -> (part, byte offset of a field in it)."""
 
-    def __init__(self, parts: list[_Part], layout: SeriesLayout):
+    def __init__(self, parts: list[Part], layout: SeriesLayout):
         self.parts = parts
         self.starts = np.array([p.first_frame for p in parts], dtype=np.int64)
         self.layout = layout
         self.offsets = {f.id: f.offset for f in frame_header_fields(layout.len_frame_header)}
 
-    def part(self, frame: int) -> _Part:
+    def part(self, frame: int) -> Part:
         return self.parts[int(np.searchsorted(self.starts, frame, side="right")) - 1]
 
     def problem(self, kind: str, frame: int, field: str, message: str) -> Problem:
@@ -295,7 +237,7 @@ def check_series(path, *, max_per_kind: int | None = None) -> SeriesCheck:
     ``OSError`` only when the series cannot be read at all.
     """
     out = _Collector(max_per_kind)
-    paths, after_gap, missing = _series_paths(path)
+    paths, after_gap, gap = list_parts(path)
     first = paths[0]
     header = read_main_header(first, validate=False)  # raises only when < 256 bytes
     try:
@@ -309,15 +251,14 @@ def check_series(path, *, max_per_kind: int | None = None) -> SeriesCheck:
         return SeriesCheck(first, [first], 0, out.problems, out.omitted)
     layout = SeriesLayout.from_header(header)
 
-    if missing is not None:
-        gap = parse_series_name(first)[0].part(missing)
+    if gap is not None:
         later = ", ".join(p.name for p in after_gap[:3]) + (", …" if len(after_gap) > 3 else "")
         out.add(Problem(str(gap), "numbering",
                         f"part {gap.name} is missing but later parts exist ({later}); the "
                         f"series is read up to the gap, so the {len(after_gap)} later "
                         f"part(s) are not checked"))
 
-    parts: list[_Part] = []
+    parts: list[Part] = []
     first_frame = 0
     stale_at = None
     for index, p in enumerate(paths):
@@ -345,7 +286,7 @@ def check_series(path, *, max_per_kind: int | None = None) -> SeriesCheck:
         if n == 0 and index > 0 and size == 0:
             out.add(Problem(str(p), "empty-part", "the part is empty (0 bytes)"))
         if stale_at is None:
-            parts.append(_Part(p, index, offset, size, n, first_frame))
+            parts.append(Part(p, index, offset, n, first_frame, size, layout.len_record))
             first_frame += n
     num_frames = first_frame
     if num_frames == 0:
@@ -353,7 +294,7 @@ def check_series(path, *, max_per_kind: int | None = None) -> SeriesCheck:
                         f"the series holds no complete frame (records are {layout.len_record} "
                         f"bytes)"))
         return SeriesCheck(first, [p.path for p in parts], 0, out.problems, out.omitted)
-    headers = _read_fields(parts, layout, _CHECKED_FIELDS)
+    headers = read_frame_headers(parts, layout, names=_CHECKED_FIELDS)
     loc = _Locator([p for p in parts if p.num_frames], layout)
     _check_counter(headers["counter"], loc, out)
     _check_time(headers["timestamp_s"], headers["timestamp_ms"], loc, out)

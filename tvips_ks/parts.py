@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import ArgumentError, SeriesError
 
-__all__ = ["SeriesName", "parse_series_name", "find_parts", "part_path"]
+__all__ = ["SeriesName", "parse_series_name", "list_parts", "find_parts", "part_path"]
 
 _PART = re.compile(r"^(?P<stem>.+)_(?P<index>\d{3})(?P<ext>\.tvips)$", re.IGNORECASE)
 _BARE = re.compile(r"^(?P<stem>.+)(?P<ext>\.tvips)$", re.IGNORECASE)
@@ -61,11 +61,13 @@ def part_path(path: str | os.PathLike, index: int) -> Path:
     return name.part(index)
 
 
-def find_parts(path: str | os.PathLike) -> list[Path]:
-    """The parts of the series that ``path`` belongs to, ``_000`` first.
+def list_parts(path: str | os.PathLike) -> tuple[list[Path], list[Path], Path | None]:
+    """The parts of the series that ``path`` belongs to, as found on disk.
 
-    Raises :class:`SeriesError` when ``_000`` is missing or the numbering has
-    a gap (a part after the gap would otherwise be silently dropped).
+    Returns ``(consecutive, after_gap, missing)``: the parts numbered from 000
+    without a gap, the parts after the first gap, and the first missing part
+    (``None`` when there is no gap).  Raises :class:`SeriesError` when ``_000``
+    itself is missing or unusable: it holds the main header.
     """
     name, index = parse_series_name(path)
     first = name.part(0)
@@ -99,13 +101,25 @@ def find_parts(path: str | os.PathLike) -> list[Path]:
                           f"{err.strerror or err}; check the directory's permissions",
                           path=name.directory) from None
     numbers = sorted(int(m.group(1)) for m in map(pattern.match, siblings) if m)
-    expected = list(range(len(numbers)))
-    if numbers != expected:
-        missing = next(i for i, n in zip(expected, numbers) if i != n)
-        later = [name.part(n).name for n in numbers if n > missing]
+    gap = next((i for i, n in enumerate(numbers) if i != n), None)
+    if gap is None:
+        return [name.part(n) for n in numbers], [], None
+    return ([name.part(n) for n in numbers[:gap]], [name.part(n) for n in numbers[gap:]],
+            name.part(gap))
+
+
+def find_parts(path: str | os.PathLike) -> list[Path]:
+    """The parts of the series that ``path`` belongs to, ``_000`` first.
+
+    Raises :class:`SeriesError` when ``_000`` is missing or the numbering has
+    a gap (a part after the gap would otherwise be silently dropped).
+    """
+    parts, after_gap, missing = list_parts(path)
+    if missing is not None:
+        later = [p.name for p in after_gap]
         raise SeriesError(
-            f"part {name.part(missing).name} is missing but later parts exist "
+            f"part {missing.name} is missing but later parts exist "
             f"({', '.join(later[:3])}{', …' if len(later) > 3 else ''}); restore the missing "
             f"part, or move the later parts away to read the series up to the gap",
-            path=name.part(missing))
-    return [name.part(n) for n in numbers]
+            path=missing)
+    return parts

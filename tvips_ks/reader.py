@@ -178,40 +178,56 @@ def scan_parts(paths: list[Path], layout: SeriesLayout, *, len_main_header: int,
     return parts
 
 
-def _map(part: Part, dtype: np.dtype) -> np.ndarray:
-    """A read-only memory map of a part's whole records, one element per record."""
+def _map(part: Part, dtype: np.dtype, start: int = 0, count: int | None = None) -> np.ndarray:
+    """A read-only memory map of whole records of a part, one element per record.
+
+    ``start`` and ``count`` select a window of records (all of them by default).
+    """
+    count = part.num_frames - start if count is None else count
     try:
-        return np.memmap(part.path, dtype=dtype, mode="r", offset=part.offset,
-                         shape=(part.num_frames,))
+        return np.memmap(part.path, dtype=dtype, mode="r", shape=(count,),
+                         offset=part.offset + start * part.len_record)
     except OSError as err:
         raise _os_error(err, part.path) from None
     except ValueError as err:  # the file shrank since the series was opened
-        raise SeriesError(f"cannot map {part.num_frames} records: {err}; the file was "
+        raise SeriesError(f"cannot map {count} records: {err}; the file was "
                           f"truncated or replaced after the series was opened: open it again",
                           path=part.path, offset=part.offset) from None
 
 
+#: Frame headers are read through maps of at most this many bytes, unmapped in
+#: turn, so the resident pages (one or more per record) stay bounded however
+#: large the series is.
+_HEADER_WINDOW_BYTES = 64 * 2**20
+
+
 def read_frame_headers(parts: list[Part], layout: SeriesLayout, *,
+                       names: tuple[str, ...] | None = None,
                        padding: bool = False) -> np.ndarray:
     """Every frame header of the series as one packed structured array.
 
-    One strided read per part (a structured memory map whose elements are one
-    record apart), never a Python loop over frames.
+    ``names`` picks fields (those the header size holds); default all. Strided
+    reads through windowed memory maps whose elements are one record apart:
+    a handful of numpy operations per 64 MiB, never a Python loop over frames.
     """
-    out_dtype = frame_header_dtype(layout.len_frame_header, padding=padding)
-    strided = np.dtype({"names": list(out_dtype.names),
-                        "formats": [out_dtype.fields[n][0] for n in out_dtype.names],
-                        "offsets": [out_dtype.fields[n][1] for n in out_dtype.names],
+    full = frame_header_dtype(layout.len_frame_header, padding=padding)
+    keep = [n for n in full.names if names is None or n in names]
+    out_dtype = np.dtype([(n, full.fields[n][0]) for n in keep]) if names else full
+    strided = np.dtype({"names": keep,
+                        "formats": [full.fields[n][0] for n in keep],
+                        "offsets": [full.fields[n][1] for n in keep],
                         "itemsize": layout.len_record})
     out = np.empty(sum(p.num_frames for p in parts), dtype=out_dtype)
+    window = max(1, _HEADER_WINDOW_BYTES // layout.len_record)
     for part in parts:
-        if part.num_frames == 0:
-            continue
-        view = _map(part, strided)
-        dest = out[part.first_frame:part.first_frame + part.num_frames]
-        for name in out_dtype.names:
-            dest[name] = view[name]
-        del view
+        for start in range(0, part.num_frames, window):
+            count = min(window, part.num_frames - start)
+            view = _map(part, strided, start, count)
+            first = part.first_frame + start
+            dest = out[first:first + count]
+            for name in keep:
+                dest[name] = view[name]
+            del view
     return out
 
 
