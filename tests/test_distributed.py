@@ -9,6 +9,7 @@ memory map or a block of pixels, and the pickled graph stays small.
 
 from __future__ import annotations
 
+import functools
 import mmap
 import pickle
 
@@ -47,7 +48,11 @@ def client():
 
 def _leaves(node):
     """Every leaf argument of a task graph, whatever the task representation."""
-    if isinstance(node, (tuple, list)):
+    if isinstance(node, functools.partial):  # the loader shared by every task
+        yield node.func
+        yield from _leaves(node.args)
+        yield from _leaves(node.keywords)
+    elif isinstance(node, (tuple, list)):
         for item in node:
             yield from _leaves(item)
     elif isinstance(node, dict):

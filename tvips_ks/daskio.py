@@ -9,6 +9,7 @@ graph pickles small enough to ship to a ``dask.distributed`` cluster.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 
@@ -19,23 +20,31 @@ from .reader import map_frames
 
 __all__ = ["to_dask", "normalize_nav_chunks"]
 
-_TARGET_CHUNK_BYTES = 32 * 2**20
+_TARGET_CHUNK_BYTES = 64 * 2**20   # a stack's chunks: zero-copy views of the files
+_TARGET_GATHER_BYTES = 32 * 2**20  # a scan's chunks: frames gathered into new arrays
 
 
 def normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype, part_frames=None):
     """Chunks of ``(*nav_shape, h, w)`` that always hold whole frames.
 
     ``"auto"`` (or ``True``, which RosettaSciIO turns into 1-element chunks)
-    aims at about 32 MiB per chunk, whole rows of the scan first. ``False`` or
-    ``None`` keeps one chunk per part for a stack, and one scan row per chunk
-    for a scan.  Anything else is given to dask (a tuple or dict of chunks).
+    aims at about 64 MiB per chunk for a stack (``part_frames`` given), whose
+    chunks end where its parts end (unless parts are smaller than a chunk) so
+    that each is one zero-copy view of one file, and at about 32 MiB for a
+    scan, whose chunks are gathered, whole rows of the scan first. ``False``
+    or ``None`` keeps one chunk per part for a stack, and one scan row per
+    chunk for a scan.  Anything else is given to dask (a tuple or dict of
+    chunks).
     """
     import dask.array as da
 
     frame_bytes = int(np.prod(frame_shape)) * np.dtype(dtype).itemsize
     shape = (*nav_shape, *frame_shape)
     if chunks is True or chunks == "auto":
-        per_chunk = max(1, _TARGET_CHUNK_BYTES // max(frame_bytes, 1))
+        if len(nav_shape) == 1 and part_frames:
+            per_chunk = max(1, _TARGET_CHUNK_BYTES // max(frame_bytes, 1))
+            return (_part_aligned(part_frames, per_chunk), (frame_shape[0],), (frame_shape[1],))
+        per_chunk = max(1, _TARGET_GATHER_BYTES // max(frame_bytes, 1))
         nav = []
         for size in reversed(nav_shape):  # fill the fastest axes first
             take = max(1, min(size, per_chunk))
@@ -53,6 +62,22 @@ def normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype, part_frames=None
     except (ValueError, TypeError) as err:
         raise ArgumentError(f"rechunking/chunks {chunks!r} is not valid for shape {shape}: {err}")
     return normalized
+
+
+def _part_aligned(part_frames, per_chunk):
+    """Each part cut into near-equal chunks of at most ``per_chunk`` frames, then
+    neighbours merged while they fit in one chunk (so small parts share one)."""
+    out = []
+    for n in part_frames:
+        if not n:
+            continue
+        pieces = -(-n // per_chunk)
+        for size in [n // pieces + 1] * (n % pieces) + [n // pieces] * (pieces - n % pieces):
+            if out and out[-1] + size <= per_chunk:
+                out[-1] += size
+            else:
+                out.append(size)
+    return tuple(out)
 
 
 def _block_frames(frame_index, block_slices):
@@ -77,7 +102,8 @@ def to_dask(parts, layout, nav_shape, frame_index=None, chunks="auto", name=None
 
     ``frame_index`` maps each scan position to a frame (−1 for zeros); ``None``
     means the frames in order.  Each task carries the part table (paths and
-    offsets) and its own frame range or index block: never a memory map.
+    offsets, in a loader shared by all tasks) and its own frame range or index
+    block: never a memory map.
     """
     import dask.array as da
     from dask.base import tokenize
@@ -94,13 +120,16 @@ def to_dask(parts, layout, nav_shape, frame_index=None, chunks="auto", name=None
                                        None if frame_index is None else frame_index.tobytes())
     nav_chunks = chunks[:len(nav_shape)]
     bounds = [np.concatenate([[0], np.cumsum(c)]) for c in nav_chunks]
+    # one loader shared by every task: dask treats it as opaque, so it does not walk the
+    # part table once per task when it converts and fuses the graph
+    load = functools.partial(_load, table, layout.len_record, layout.len_frame_header,
+                             frame_shape, dtype.str)
     graph = {}
     for block_id in itertools.product(*(range(len(c)) for c in nav_chunks)):
         slices = tuple(slice(int(b[i]), int(b[i + 1])) for b, i in zip(bounds, block_id))
         block_shape = tuple(s.stop - s.start for s in slices) + frame_shape
-        graph[(name, *block_id, 0, 0)] = (
-            _load, table, layout.len_record, layout.len_frame_header, frame_shape,
-            dtype.str, _block_frames(frame_index, slices), block_shape)
+        graph[(name, *block_id, 0, 0)] = (load, _block_frames(frame_index, slices),
+                                          block_shape)
     meta = np.empty((0,) * (len(nav_shape) + 2), dtype=dtype)
     return da.Array(graph, name, chunks, meta=meta)
 
