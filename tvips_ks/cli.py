@@ -729,7 +729,7 @@ def cmd_convert(args) -> int:
 # -- preview ------------------------------------------------------------------------------
 
 def cmd_preview(args) -> int:
-    from .convert import Progress
+    from .progress import Progress
     from .preview import DEFAULT_SIZE, render_preview
 
     kwargs = _scan_kwargs(args)

@@ -1,8 +1,8 @@
 """Streaming export of a series to ``.npy``, zarr (v3) or HDF5.
 
 The data go out block by block: each block is a run of whole frames read
-with positioned reads (the same task body as :meth:`TvipsDataset.to_dask`,
-no memory map kept, no dask needed), written to the output, and dropped, so
+through a short-lived memory map of just its records (the same task body as
+:meth:`TvipsDataset.to_dask`, no dask needed), written to the output, and dropped, so
 memory stays bounded by one block (``block_bytes``, 32 MiB by default)
 whatever the size of the series.  Blocks are chunks of the scan that fill the
 fastest axes first, so each one is a contiguous run of the C-ordered output.
@@ -35,7 +35,6 @@ import json
 import math
 import os
 import shutil
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -44,7 +43,9 @@ import numpy as np
 
 from .errors import ArgumentError
 from .generated import layout as spec
-from .reader import read_frames
+from .daskio import block_frames
+from .progress import Progress
+from .reader import map_frames
 
 __all__ = ["convert", "FORMATS", "format_of", "header_dict", "block_chunks", "iter_blocks"]
 
@@ -115,44 +116,8 @@ class _Reader:
 
     def __call__(self, slices) -> np.ndarray:
         shape = tuple(s.stop - s.start for s in slices) + self.frame_shape
-        if self.frame_index is None:
-            (s,) = slices
-            frames = (s.start, s.stop)
-        else:
-            flat = self.frame_index[slices].ravel()
-            if flat.size and flat[0] >= 0 and np.array_equal(
-                    flat, np.arange(flat[0], flat[0] + flat.size)):
-                frames = (int(flat[0]), int(flat[0]) + flat.size)
-            else:
-                frames = flat
-        return read_frames(self.table, *self.args, frames).reshape(shape)
-
-
-class Progress:
-    """A one-line progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self, total: int, label: str, enabled=None, unit: str = "frames"):
-        self.total, self.done, self.label, self.unit = total, 0, label, unit
-        self.enabled = sys.stderr.isatty() if enabled is None else bool(enabled)
-        self.start = time.monotonic()
-        self._last = 0.0
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if self.done < self.total and now - self._last < 0.1:
-            return
-        self._last = now
-        width = 30
-        filled = int(width * self.done / max(self.total, 1))
-        rate = self.done / max(now - self.start, 1e-9)
-        sys.stderr.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                         f"{self.done}/{self.total} {self.unit} ({rate:,.0f}/s)")
-        if self.done >= self.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+        frames = block_frames(self.frame_index, slices)
+        return map_frames(self.table, *self.args, frames).reshape(shape)
 
 
 def _jsonable(value):

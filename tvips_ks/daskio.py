@@ -80,7 +80,7 @@ def _part_aligned(part_frames, per_chunk):
     return tuple(out)
 
 
-def _block_frames(frame_index, block_slices):
+def block_frames(frame_index, block_slices):
     """The frames of one block: a ``(start, stop)`` range when contiguous, else an array."""
     if frame_index is None:
         (s,) = block_slices
@@ -128,7 +128,7 @@ def to_dask(parts, layout, nav_shape, frame_index=None, chunks="auto", name=None
     for block_id in itertools.product(*(range(len(c)) for c in nav_chunks)):
         slices = tuple(slice(int(b[i]), int(b[i + 1])) for b, i in zip(bounds, block_id))
         block_shape = tuple(s.stop - s.start for s in slices) + frame_shape
-        graph[(name, *block_id, 0, 0)] = (load, _block_frames(frame_index, slices),
+        graph[(name, *block_id, 0, 0)] = (load, block_frames(frame_index, slices),
                                           block_shape)
     meta = np.empty((0,) * (len(nav_shape) + 2), dtype=dtype)
     return da.Array(graph, name, chunks, meta=meta)

@@ -22,7 +22,7 @@ from .errors import (HeaderError, SeriesError, TruncatedRecordError,
 from .layout import MAIN_HEADER_DTYPE, SeriesLayout, frame_header_dtype, validate_main_header
 
 __all__ = ["LazyArray", "Part", "read_main_header", "scan_parts", "read_frame_headers", "FrameStack",
-           "read_frames"]
+           "map_frames"]
 
 
 def _os_error(err: OSError, path) -> SeriesError:
@@ -351,64 +351,6 @@ class FrameStack(LazyArray):
         return out if dtype is None else out.astype(dtype, copy=False)
 
 
-def read_frames(parts: tuple[tuple[str, int, int, int], ...], len_record: int,
-                len_frame_header: int, frame_shape: tuple[int, int], pixel_dtype: str,
-                frames: np.ndarray | tuple[int, int]) -> np.ndarray:
-    """Read frames by byte offset, with no memory map kept: the dask task body.
-
-    ``parts`` is ``((path, offset, num_frames, first_frame), …)``.  ``frames``
-    is a ``(start, stop)`` range or an array of frame numbers (−1 for a frame
-    of zeros).  Contiguous runs are read with one ``readinto`` each, and the
-    result is a strided view into the buffer when the frames are a range.
-    """
-    image = np.dtype({"names": ["image"], "formats": [(pixel_dtype, frame_shape)],
-                      "offsets": [len_frame_header], "itemsize": len_record})
-    if isinstance(frames, tuple):
-        start, stop = frames
-        wanted = np.arange(start, stop, dtype=np.int64)
-    else:
-        wanted = np.asarray(frames, dtype=np.int64).ravel()
-    unique, inverse = np.unique(wanted, return_inverse=True)
-    real = unique[unique >= 0]
-    buf = np.empty(real.size, dtype=image)
-    raw = buf.view(np.uint8).reshape(real.size, len_record) if real.size else None
-    # runs of consecutive frame numbers inside one part become one read each
-    starts = np.array([p[3] for p in parts], dtype=np.int64)
-    owner = np.searchsorted(starts, real, side="right") - 1
-    breaks = np.flatnonzero((np.diff(real) != 1) | (np.diff(owner) != 0)) + 1
-    for run in np.split(np.arange(real.size), breaks):
-        if run.size == 0:
-            continue
-        path, offset, _, first = parts[int(owner[run[0]])]
-        pos = offset + (int(real[run[0]]) - first) * len_record
-        length = run.size * len_record
-        target = memoryview(raw[run[0]:run[0] + run.size]).cast("B")
-        try:
-            f = open(path, "rb", buffering=0)  # portable; a positioned read per run
-        except OSError as err:
-            raise _os_error(err, path) from None
-        with f:
-            f.seek(pos)
-            got = 0
-            while got < length:
-                try:
-                    n = f.readinto(target[got:])
-                except OSError as err:
-                    raise _os_error(err, path) from None
-                if not n:
-                    raise SeriesError(f"file ended at byte {pos + got} while reading frame "
-                                      f"{int(real[run[0]])}; it was truncated or replaced "
-                                      f"after the series was opened: open it again",
-                                      path=path, offset=pos + got)
-                got += n
-    images = buf["image"]
-    if real.size == unique.size and np.array_equal(wanted, unique):
-        return images  # already in order: a strided view, no second copy
-    if real.size != unique.size:  # −1 present: a zero frame in front
-        images = np.concatenate([np.zeros((1, *frame_shape), dtype=pixel_dtype), images])
-    return images[inverse.ravel()]
-
-
 def _map_records(path, pos: int, count: int, image: np.dtype, first_frame: int) -> np.ndarray:
     """``count`` records from byte ``pos`` as a ``(count, h, w)`` view of a private memory map.
 
@@ -436,9 +378,11 @@ def _map_records(path, pos: int, count: int, image: np.dtype, first_frame: int) 
 def map_frames(parts: tuple[tuple[str, int, int, int], ...], len_record: int,
                len_frame_header: int, frame_shape: tuple[int, int], pixel_dtype: str,
                frames: np.ndarray | tuple[int, int]) -> np.ndarray:
-    """:func:`read_frames` through short-lived memory maps: the dask task body.
+    """Frames by byte offset through short-lived memory maps: the dask task body.
 
-    Same arguments and result.  A ``(start, stop)`` range inside one part is
+    ``parts`` is ``((path, offset, num_frames, first_frame), …)``.  ``frames``
+    is a ``(start, stop)`` range or an array of frame numbers (−1 for a frame
+    of zeros); the result is ``(n, height, width)``.  A ``(start, stop)`` range inside one part is
     returned as a zero-copy strided view of a private map of just its records
     (unmapped when the view is dropped), so a full pass costs no copy out of
     the page cache; a range across parts is joined into one array.  An array

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import uuid
 import warnings
 from datetime import datetime, timezone
@@ -27,6 +26,7 @@ from .errors import ArgumentError, SeriesError, TvipsWarning
 from .generated import layout as spec
 from .layout import SeriesLayout, frame_header_dtype
 from .metadata import FILLER_TVIPS_KS
+from .progress import Progress
 from .parts import parse_series_name
 from .structs import MainHeader
 
@@ -123,23 +123,6 @@ class _FrameHeaderSource:
         for name, column in self._values.items():
             out[name] = column[start:stop] if column.ndim else column
         return out
-
-
-class _Progress:
-    def __init__(self, total: int, enabled):
-        self.total, self.done = total, 0
-        self.enabled = sys.stderr.isatty() if enabled is None else bool(enabled)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.enabled:
-            width = 30
-            filled = int(width * self.done / max(self.total, 1))
-            sys.stderr.write(f"\rwriting TVIPS [{'#' * filled}{'.' * (width - filled)}] "
-                             f"{self.done}/{self.total} frames")
-            if self.done >= self.total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
 
 
 def _frame_batches(data, num_frames, frame_shape, frames_per_batch):
@@ -330,7 +313,7 @@ def save(path, data, *, max_file_size=None, version=2, frame_header_extra_bytes=
     record_dtype = layout.record_dtype
     header_dtype = frame_header_dtype(len_frame_header, padding=True)
     frames_per_batch = max(1, _BATCH_BYTES // len_record)
-    bar = _Progress(num_frames, progress)
+    bar = Progress(num_frames, "writing TVIPS", progress)
     files = []
     try:
         part, room = 0, caps[0]
