@@ -9,7 +9,7 @@
 // bundle that builds the settings, and refuses to run on any other bundle.
 //
 //   node spec/ksc.js --version
-//   node spec/ksc.js -t python|javascript|... [--read-pos] -d OUTDIR FILE.ksy
+//   node spec/ksc.js -t python|javascript|... [--read-pos] [--warnings] -d OUTDIR FILE.ksy
 //   node spec/ksc.js --dump-json FILE.ksy      (the ksy as the compiler sees it)
 //
 // spec/generate.py is the only intended caller.
@@ -24,6 +24,10 @@ const BUNDLE = require.resolve('kaitai-struct-compiler/kaitai-struct-compiler.js
 const SETTINGS_LINE = 'var config = new $c_Lio_kaitai_struct_RuntimeConfig((!debug), debug,';
 const PATCHED_LINE = 'var config = new $c_Lio_kaitai_struct_RuntimeConfig(' +
   'globalThis.__kscOptions.autoRead, globalThis.__kscOptions.readPos,';
+// The compiler computes style-guide warnings (len_/num_/ofs_ naming) and then
+// drops them; keep them for --warnings.
+const WARNINGS_LINE = '  var styleWarnings = new $c_Lio_kaitai_struct_precompile_StyleCheckIds(specs)' +
+  '.run__sc_Iterable();';
 
 function loadCompiler() {
   const source = fs.readFileSync(BUNDLE, 'utf8');
@@ -32,7 +36,12 @@ function loadCompiler() {
     throw new Error(`${BUNDLE}: expected the settings line of kaitai-struct-compiler 0.11.0 ` +
       `exactly once, found it ${hits} times; this wrapper only supports the pinned version`);
   }
-  const patched = source.replace(SETTINGS_LINE, PATCHED_LINE);
+  if (source.split(WARNINGS_LINE).length !== 2) {
+    throw new Error(`${BUNDLE}: the style-warning line of kaitai-struct-compiler 0.11.0 was not ` +
+      'found; this wrapper only supports the pinned version');
+  }
+  const patched = source.replace(SETTINGS_LINE, PATCHED_LINE)
+    .replace(WARNINGS_LINE, `${WARNINGS_LINE}\n  globalThis.__kscStyleWarnings = styleWarnings;`);
   const module = { exports: {} };
   vm.runInThisContext(`(function (module, exports) {\n${patched}\n})`, { filename: BUNDLE })(
     module, module.exports);
@@ -46,12 +55,13 @@ function loadKsy(file) {
 function usage(message) {
   if (message) process.stderr.write(`ksc.js: ${message}\n`);
   process.stderr.write('usage: node spec/ksc.js (--version | --dump-json FILE.ksy | ' +
-    '-t LANG [--read-pos] -d OUTDIR FILE.ksy)\n');
+    '-t LANG [--read-pos] [--warnings] -d OUTDIR FILE.ksy)\n');
   process.exit(2);
 }
 
 async function main(argv) {
-  const opts = { target: null, outDir: null, readPos: false, files: [], dumpJson: false };
+  const opts = { target: null, outDir: null, readPos: false, files: [], dumpJson: false,
+    warnings: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--version') {
@@ -62,6 +72,7 @@ async function main(argv) {
     else if (a === '-d') opts.outDir = argv[++i];
     else if (a === '--read-pos') opts.readPos = true;
     else if (a === '--dump-json') opts.dumpJson = true;
+    else if (a === '--warnings') opts.warnings = true;
     else if (a.startsWith('-')) usage(`unknown option ${a}`);
     else opts.files.push(a);
   }
@@ -84,6 +95,16 @@ async function main(argv) {
   } catch (err) {
     process.stderr.write(`${file}: ${err && err.message ? err.message : err}\n`);
     process.exit(1);
+  }
+  if (opts.warnings && globalThis.__kscStyleWarnings) {
+    // style warnings go to stderr; the exit status says whether there were any
+    const it = globalThis.__kscStyleWarnings.iterator__sc_Iterator();
+    let count = 0;
+    while (it.hasNext__Z()) {
+      process.stderr.write(`${it.next__O().message__T()}\n`);
+      count += 1;
+    }
+    if (count) process.exitCode = 3;
   }
   for (const [name, text] of Object.entries(files)) {
     const out = path.join(opts.outDir, name);

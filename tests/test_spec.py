@@ -132,6 +132,33 @@ def test_generator_refuses_a_field_condition_that_does_not_match_its_offset(tmp_
     assert "/types/frame_header/seq/17" in proc.stderr and "_io.size >= 72" in proc.stderr
 
 
+def test_generator_refuses_a_spec_that_breaks_the_style_guides_naming(tmp_path):
+    """The compiler's style warnings (dropped by its JS API) fail generation."""
+    for sub in ("spec", "generated", "docs"):
+        shutil.copytree(ROOT / sub, tmp_path / sub)
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    ksy = tmp_path / "spec" / "tvips.ksy"
+    text = ksy.read_text()
+    # a byte-size field named the way the guide forbids (`size_of_x` for `len_x`)
+    top_records = """  - id: records
+    type: record(header)
+    repeat: eos
+"""
+    assert top_records in text
+    text = text.replace(top_records, """  - id: size_of_trailer
+    type: u4
+    doc: A size.
+  - id: trailer
+    size: size_of_trailer
+    doc: A blob of that size.
+""" + top_records, 1)
+    ksy.write_text(text)
+    proc = subprocess.run([sys.executable, "spec/generate.py", "--check"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "use `len_" in proc.stderr and "ksy_style_guide" in proc.stderr
+
+
 def test_format_document_lists_every_field_at_its_offset():
     text = (ROOT / "docs" / "format.md").read_text()
     for f in layout.MAIN_HEADER_FIELDS + layout.FRAME_HEADER_FIELDS:
