@@ -394,3 +394,54 @@ def test_frame_headers_are_read_through_bounded_windows(tmp_path, monkeypatch):
         for name, values in s.expected_frame_headers().items():
             assert ds.frame_headers[name].tolist() == values
     assert max(counts) == 7 and sum(counts) == 50 and len(counts) == 2 + 6
+
+
+def test_an_explicit_frame_index_arranges_the_data(tmp_path):
+    """A detection's map, inspected or edited, goes back into open() as it is."""
+    s = Series(len_frame_header=60, num_frames=8)
+    for v, r in zip(s.header_values, [0, 1, 2, 3, 4, 0, 0, 0]):
+        v["rotator_index"] = r
+    s.write(tmp_path)
+    index = np.array([[7, 6, 5], [2, -1, 2]])
+    with tvips_ks.open(tmp_path / "series.tvips", frame_index=index) as ds:
+        assert ds.data.shape == (2, 3, 4, 5)
+        assert np.array_equal(ds.frame_index, index)
+        expected = s.images[index.clip(0)] * (index >= 0)[..., None, None]
+        assert np.array_equal(np.asarray(ds.data), expected)
+        assert np.array_equal(ds.to_dask().compute(), expected)
+    with tvips_ks.open(tmp_path / "series.tvips", scan_shape="auto") as auto:
+        assert auto.frame_index.tolist() == [[1, 2], [3, 4]]
+        with tvips_ks.open(tmp_path / "series.tvips", frame_index=auto.frame_index) as again:
+            assert np.array_equal(np.asarray(again.data), np.asarray(auto.data))
+
+
+@pytest.mark.parametrize("index,kwargs,match", [
+    ([[0, 8]], {}, "frame numbers run from 0 to 7"),
+    ([[0, -2]], {}, "holds -2"),
+    ([[0.5, 1]], {}, "integer array"),
+    ([], {}, "non-empty"),
+    ([[0, 1]], {"scan_shape": (1, 2)}, "without scan_shape"),
+])
+def test_a_bad_frame_index_is_refused(tmp_path, index, kwargs, match):
+    Series(len_frame_header=60, num_frames=8).write(tmp_path)
+    with pytest.raises(ArgumentError, match=match):
+        tvips_ks.open(tmp_path / "series.tvips", frame_index=np.array(index), **kwargs)
+
+
+def test_validate_prints_problems_and_says_whether_the_series_is_clean(tmp_path):
+    import io
+
+    s = Series(len_frame_header=60, num_frames=4)
+    for i, v in enumerate(s.header_values):
+        v.update(counter=i + 1, timestamp_s=1000 + i, timestamp_ms=0, rotator_index=i + 1)
+    paths = s.write(tmp_path)
+    out = io.StringIO()
+    assert tvips_ks.validate(paths[0], print_file=out) is True and out.getvalue() == ""
+    with open(paths[0], "ab") as f:
+        f.write(b"\0" * 10)
+    out = io.StringIO()
+    assert tvips_ks.validate(paths[0], print_file=out) is False
+    assert "partial record of 10 bytes" in out.getvalue()
+    out = io.StringIO()
+    assert tvips_ks.validate(tmp_path / "missing_000.tvips", print_file=out) is False
+    assert "does not exist" in out.getvalue()

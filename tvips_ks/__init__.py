@@ -23,6 +23,28 @@ def detect_scan(ds, frames=None, *, image_content=None):
     return _detect(ds, frames=frames, image_content=image_content)
 
 
+def validate(path, print_file=None) -> bool:
+    """Check a whole series and print each problem found; True when there is none.
+
+    The checks of ``tvips-ks check`` (:func:`tvips_ks.check.check_series`):
+    header, part numbering, whole records, counters, timestamps, rotator index.
+    A series that cannot be read at all prints why and gives False.
+    """
+    import sys
+
+    from .check import check_series
+
+    out = sys.stdout if print_file is None else print_file
+    try:
+        result = check_series(path)
+    except (TvipsError, OSError) as err:
+        print(err, file=out)
+        return False
+    for problem in result.problems:
+        print(problem, file=out)
+    return result.ok
+
+
 def example_path():
     """Path of the small example series shipped with the package (its ``_000`` part)."""
     from importlib.resources import files
@@ -33,7 +55,7 @@ def example_path():
 __version__ = "0.1.0"
 
 __all__ = [
-    "open", "save", "detect_scan", "example_path", "TvipsDataset", "ScanArray",
+    "open", "save", "validate", "detect_scan", "example_path", "TvipsDataset", "ScanArray",
     "TvipsError", "HeaderError", "SeriesError", "TruncatedRecordError", "ArgumentError",
     "ScanDetectionError", "TvipsWarning", "TruncatedRecordWarning",
 ]

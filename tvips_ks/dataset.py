@@ -68,7 +68,8 @@ class TvipsDataset:
     """
 
     def __init__(self, path, *, scan_shape=None, scan_start_frame=0, winding_scan_axis=None,
-                 hysteresis=0, rechunking="auto", pad=False, permissive=False):
+                 hysteresis=0, rechunking="auto", pad=False, permissive=False,
+                 frame_index=None):
         paths = find_parts(path)
         self.path = paths[0]
         self.permissive = permissive
@@ -83,10 +84,32 @@ class TvipsDataset:
         self.rechunking = rechunking
         self.scan = None
         self.frame_index = None
-        if scan_shape is not None:
+        if frame_index is not None:
+            if scan_shape is not None or winding_scan_axis is not None or hysteresis \
+                    or scan_start_frame:
+                raise ArgumentError("frame_index is the whole arrangement: give it without "
+                                    "scan_shape, scan_start_frame, winding_scan_axis or "
+                                    "hysteresis")
+            self.frame_index = self._checked_frame_index(frame_index)
+        elif scan_shape is not None:
             self._arrange(scan_shape, scan_start_frame, winding_scan_axis, hysteresis, pad)
         elif winding_scan_axis is not None or hysteresis:
             raise ArgumentError("winding_scan_axis and hysteresis need a scan_shape")
+
+    def _checked_frame_index(self, frame_index) -> np.ndarray:
+        index = np.asarray(frame_index)
+        if index.ndim < 1 or index.size == 0 or index.dtype.kind not in "iu":
+            raise ArgumentError(f"frame_index must be a non-empty integer array (one frame "
+                                f"number per scan position, -1 for zeros), got "
+                                f"{index.dtype} of shape {index.shape}")
+        index = index.astype(np.int64)
+        low, high = int(index.min()), int(index.max())
+        if low < -1 or high >= self.num_frames:
+            raise ArgumentError(f"frame_index holds {low if low < -1 else high}; frame numbers "
+                                f"run from 0 to {self.num_frames - 1} (-1 reads as zeros)",
+                                path=self.path)
+        index.setflags(write=False)
+        return index
 
     def _arrange(self, scan_shape, scan_start_frame, winding_scan_axis, hysteresis, pad):
         from .scan import scan_index_map
@@ -177,7 +200,7 @@ class TvipsDataset:
 
 def open(path: str | os.PathLike, *, scan_shape=None, scan_start_frame: int = 0,
          winding_scan_axis=None, hysteresis: int = 0, rechunking="auto", pad: bool = False,
-         permissive: bool = False) -> TvipsDataset:
+         permissive: bool = False, frame_index=None) -> TvipsDataset:
     """Open a TVIPS series lazily.
 
     ``path`` is any part of a series (``scan_000.tvips``, ``scan_001.tvips``) or
@@ -191,10 +214,17 @@ def open(path: str | os.PathLike, *, scan_shape=None, scan_start_frame: int = 0,
     needs is checked (a wrong ``len_header`` or an unknown ``version`` is
     tolerated), and partial records are dropped in any part, with a warning.
 
+    ``frame_index`` gives the arrangement directly: an integer array of any
+    shape holding the frame number behind each scan position (−1 for zeros),
+    for instance a detection's ``frame_index``, inspected or edited (repeats
+    and skips of a rotator scan, a snake whose first row runs forward: maps
+    that the scan options cannot express).
+
     Every error is a :class:`tvips_ks.TvipsError` naming the file and, where it
     matters, the byte offset; problems of the file system itself (a file
     removed while it is read, say) may also surface as ``OSError``.
     """
     return TvipsDataset(path, scan_shape=scan_shape, scan_start_frame=scan_start_frame,
                         winding_scan_axis=winding_scan_axis, hysteresis=hysteresis,
-                        rechunking=rechunking, pad=pad, permissive=permissive)
+                        rechunking=rechunking, pad=pad, permissive=permissive,
+                        frame_index=frame_index)
