@@ -301,3 +301,24 @@ def test_the_generated_parser_reads_what_tvips_ks_writes(tmp_path):
     assert [r.frame_header.rotator_index for r in parsed.records] == [7, 8, 9]
     assert [bytes(r.image) for r in parsed.records] == [f.tobytes() for f in data]
     assert os.path.getsize(tmp_path / "k_000.tvips") == 256 + 3 * (60 + 10)
+
+
+@pytest.mark.parametrize("which", ["frames", "data"])
+def test_another_series_is_copied_batch_by_batch(tmp_path, monkeypatch, which):
+    """save(out, ds.frames / ds.data) streams; it never reads the source whole."""
+    data = frames((12, 8, 8), seed=5)
+    tvips_ks.save(tmp_path / "src.tvips", data, max_file_size=256 + 188 * 5)
+    import tvips_ks.writer as writer
+
+    monkeypatch.setattr(writer, "_BATCH_BYTES", 188 * 3)  # 3 records per batch
+    with tvips_ks.open(tmp_path / "src.tvips", scan_shape=(3, 4), winding_scan_axis="x") as ds:
+        source = getattr(ds, which)
+        monkeypatch.setattr(type(source), "__array__", lambda *a, **k: pytest.fail("read whole"))
+        tvips_ks.save(tmp_path / "copy.tvips", source, frame_headers=ds.frame_headers
+                      if which == "frames" else None)
+        expected = np.asarray(ds.frames[:]) if which == "frames" else \
+            data[ds.frame_index.ravel()]
+        with tvips_ks.open(tmp_path / "copy.tvips") as copy:
+            assert np.array_equal(np.asarray(copy.frames[:]), expected)
+            if which == "frames":
+                assert np.array_equal(copy.frame_headers, ds.frame_headers)

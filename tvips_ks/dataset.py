@@ -53,6 +53,9 @@ class ScanArray(LazyArray):
         out = self._frames.take(flat, fill=0).reshape(*np.shape(selected), *self.shape[-2:])
         return out[(slice(None),) * np.ndim(selected) + tuple(sig_key)] if sig_key else out
 
+    def flat_frames(self, start: int, stop: int) -> np.ndarray:
+        return self._frames.take(self.frame_index.ravel()[start:stop], fill=0)
+
     def __array__(self, dtype=None, copy=None):
         if copy is False:
             raise ValueError("a ScanArray cannot be turned into an array without a copy")

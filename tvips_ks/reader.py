@@ -252,6 +252,10 @@ class LazyArray:
     def __len__(self) -> int:
         return self.shape[0]
 
+    def flat_frames(self, start: int, stop: int) -> np.ndarray:
+        """Frames ``start:stop`` of the array flattened to ``(n, height, width)`` in C order."""
+        raise NotImplementedError
+
 
 class FrameStack(LazyArray):
     """All frames of a series, ``(num_frames, height, width)``, without reading them.
@@ -318,6 +322,9 @@ class FrameStack(LazyArray):
                 raise IndexError(f"frame index out of range for {n} frames")
         out = self.take(frames.ravel()).reshape(*frames.shape, *self.shape[1:])
         return out[(slice(None),) * frames.ndim + tuple(rest)] if rest else out
+
+    def flat_frames(self, start: int, stop: int) -> np.ndarray:
+        return self[start:stop]
 
     def take(self, frames: np.ndarray, fill: int | None = None) -> np.ndarray:
         """Gather frames (1-D array of frame numbers) into a new array.

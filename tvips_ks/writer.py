@@ -27,6 +27,7 @@ from .generated import layout as spec
 from .layout import SeriesLayout, frame_header_dtype
 from .metadata import FILLER_TVIPS_KS
 from .progress import Progress
+from .reader import LazyArray
 from .parts import parse_series_name
 from .structs import MainHeader
 
@@ -126,7 +127,8 @@ class _FrameHeaderSource:
 
 
 def _frame_batches(data, num_frames, frame_shape, frames_per_batch):
-    """Yield ``(start, frames)`` in order, computing dask data chunk by chunk."""
+    """Yield ``(start, frames)`` in order: dask data chunk by chunk, another series'
+    frames (``ds.frames``, ``ds.data``) batch by batch, never all at once."""
     if hasattr(data, "dask") and hasattr(data, "blocks"):
         flat = data.reshape(num_frames, *frame_shape)
         start = 0
@@ -135,6 +137,10 @@ def _frame_batches(data, num_frames, frame_shape, frames_per_batch):
             for i in range(0, values.shape[0], frames_per_batch):
                 yield start + i, values[i:i + frames_per_batch]
             start += values.shape[0]
+        return
+    if isinstance(data, LazyArray):  # another series' frames: read batch by batch
+        for i in range(0, num_frames, frames_per_batch):
+            yield i, data.flat_frames(i, min(i + frames_per_batch, num_frames))
         return
     flat = np.reshape(np.asarray(data), (num_frames, *frame_shape))
     for i in range(0, num_frames, frames_per_batch):
