@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 import warnings
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +13,6 @@ from builders import Series
 
 import tvips_ks
 from tvips_ks import ArgumentError, SeriesError, TruncatedRecordError, TruncatedRecordWarning
-from tvips_ks.generated import layout as spec
 
 
 # -------------------------------------------------------------------- finding the series

@@ -307,7 +307,7 @@ def python_summary(paths):
     summary_header = {n: getattr(header, n) for n in names}
     summary_header["filler"] = header.filler.hex()
     summary_header["len_record"] = header.len_record
-    counts, parts = [], []
+    parts = []
     all_parts = [Tvips.from_file(str(paths[0])).records]
     for path in paths[1:]:
         with open(path, "rb") as f:
