@@ -55,19 +55,7 @@ for _base in BASES:
 U4_VALUES = [0, 1, 2, 3, 7, 8, 11, 12, 16, 32, 64, 255, 256, 2**16, 2**31, 2**32 - 1]
 
 
-def _parts_of(base: Series) -> list[bytearray]:
-    counts = list(base.frames_per_part) or [base.num_frames]
-    parts, frame = [], 0
-    for index, count in enumerate(counts):
-        raw = bytearray(base.main_header_bytes() if index == 0 else b"")
-        for i in range(frame, frame + count):
-            raw += base.record_bytes(i)
-        frame += count
-        parts.append(raw)
-    return parts
-
-
-BASE_PARTS = [_parts_of(b) for b in BASES]
+BASE_PARTS = [b.part_bytes() for b in BASES]
 
 
 def raw_parts(fdp) -> list[bytes | None]:

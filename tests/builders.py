@@ -98,18 +98,24 @@ class Series:
         header[self.known_end:] = self.padding[i]
         return bytes(header) + self.images[i].astype(self.images.dtype.newbyteorder("<")).tobytes()
 
-    def write(self, directory: Path, stem: str = "series", ext: str = ".tvips") -> list[Path]:
+    def part_bytes(self) -> list[bytearray]:
+        """The bytes of each part: the main header in the first, then whole records."""
         counts = list(self.frames_per_part) or [self.num_frames]
         assert sum(counts) == self.num_frames
-        paths, frame = [], 0
+        parts, frame = [], 0
         for index, count in enumerate(counts):
-            path = Path(directory) / f"{stem}_{index:03d}{ext}"
-            with open(path, "wb") as f:
-                if index == 0:
-                    f.write(self.main_header_bytes())
-                for i in range(frame, frame + count):
-                    f.write(self.record_bytes(i))
+            raw = bytearray(self.main_header_bytes() if index == 0 else b"")
+            for i in range(frame, frame + count):
+                raw += self.record_bytes(i)
             frame += count
+            parts.append(raw)
+        return parts
+
+    def write(self, directory: Path, stem: str = "series", ext: str = ".tvips") -> list[Path]:
+        paths = []
+        for index, raw in enumerate(self.part_bytes()):
+            path = Path(directory) / f"{stem}_{index:03d}{ext}"
+            path.write_bytes(raw)
             paths.append(path)
         return paths
 

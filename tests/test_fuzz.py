@@ -58,18 +58,6 @@ mutation = st.one_of(
 )
 
 
-def build(base: Series) -> list[bytearray]:
-    counts = list(base.frames_per_part) or [base.num_frames]
-    parts, frame = [], 0
-    for index, count in enumerate(counts):
-        raw = bytearray(base.main_header_bytes() if index == 0 else b"")
-        for i in range(frame, frame + count):
-            raw += base.record_bytes(i)
-        frame += count
-        parts.append(raw)
-    return parts
-
-
 def mutate(parts: list[bytearray | None], op) -> None:
     kind, index = op[0], op[1] % len(parts)
     raw = parts[index]
@@ -163,7 +151,7 @@ def address_space_cap(extra: int = 4 * 2**30):
 
 
 def mutated(base, ops):
-    parts = build(BASES[base])
+    parts = BASES[base].part_bytes()
     for op in ops:
         mutate(parts, op)
     return parts
@@ -188,7 +176,7 @@ def test_the_unmutated_bases_read_completely(tmp_path):
     for i, base in enumerate(BASES):
         directory = tmp_path / str(i)
         directory.mkdir()
-        path = write_parts(directory, build(base))
+        path = write_parts(directory, base.part_bytes())
         assert exercise(path) == base.num_frames
         if HAVE_DETECT:
             exercise_detection(path)

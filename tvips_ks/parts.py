@@ -32,6 +32,12 @@ class SeriesName:
     def part(self, index: int) -> Path:
         return self.directory / f"{self.stem}_{index:03d}{self.ext}"
 
+    def numbers(self) -> list[int]:
+        """Part numbers present in the directory, sorted (``OSError`` if unlistable)."""
+        pattern = re.compile(re.escape(self.stem) + r"_(\d{3})" + re.escape(self.ext) + "$")
+        entries = os.listdir(self.directory or ".")
+        return sorted(int(m.group(1)) for m in map(pattern.match, entries) if m)
+
 
 def parse_series_name(path: str | os.PathLike) -> tuple[SeriesName, int | None]:
     """Split a path into its series name and part number.
@@ -93,14 +99,12 @@ def list_parts(path: str | os.PathLike) -> tuple[list[Path], list[Path], Path | 
         raise SeriesError("is a directory, not a TVIPS file; give the path of a .tvips file",
                           path=first)
 
-    pattern = re.compile(re.escape(name.stem) + r"_(\d{3})" + re.escape(name.ext) + "$")
     try:
-        siblings = os.listdir(name.directory or ".")
+        numbers = name.numbers()
     except OSError as err:
         raise SeriesError(f"cannot list the directory to find the parts of the series: "
                           f"{err.strerror or err}; check the directory's permissions",
                           path=name.directory) from None
-    numbers = sorted(int(m.group(1)) for m in map(pattern.match, siblings) if m)
     gap = next((i for i, n in enumerate(numbers) if i != n), None)
     if gap is None:
         return [name.part(n) for n in numbers], [], None

@@ -13,7 +13,6 @@ removed too.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 import warnings
 from datetime import datetime, timezone
@@ -155,13 +154,10 @@ def _finish(f) -> None:
 
 
 def _existing_parts(name) -> list[Path]:
-    pattern = re.compile(re.escape(name.stem) + r"_\d{3}" + re.escape(name.ext) + "$")
-    directory = name.directory if str(name.directory) else Path(".")
     try:
-        entries = os.listdir(directory)
+        return [name.part(n) for n in name.numbers()]
     except FileNotFoundError:
-        raise ArgumentError(f"the directory {directory} does not exist") from None
-    return sorted(directory / e for e in entries if pattern.match(e))
+        raise ArgumentError(f"the directory {name.directory} does not exist") from None
 
 
 class _Default:
