@@ -4,7 +4,7 @@ Not a test: run ``python benchmarks/bench_detect.py`` from the repository
 root.  Builds frame headers that imitate EM-Scan (scan positions, a
 1000x990 fly-back raster after 4,000 junk frames) and EM-Konos (rotator
 index with repeats and skips, a 900x900 scan after 5,000 constant frames),
-and prints how long :func:`tvips_ks.detect.detect_scan` takes on each.
+and prints how long :func:`tvips_ks.scan.detect.detect_scan` takes on each.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tvips_ks.detect import detect_scan  # noqa: E402
+from tvips_ks.scan.detect import detect_scan  # noqa: E402
 
 N = 1_000_000
 HEADER = np.dtype([("counter", "<u4"), ("timestamp_s", "<u4"), ("timestamp_ms", "<u4"),

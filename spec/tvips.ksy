@@ -361,6 +361,14 @@ types:
           Whatever follows the last whole known field: zero padding in
           HyperSpy's files (`frame_header_extra_bytes`), site- or
           software-specific values in camera files.
+    instances:
+      len_core:
+        value: 60
+        doc: |
+          Size of the frame header that every known reader understands
+          (RosettaSciIO, TVIPSconverter, the TVIPS `recorder` script): the
+          fields up to `dens_temperature_setpoint`. HyperSpy's writer writes
+          version 2 frame headers of this size.
 enums:
   tem_mode:
     1:

@@ -142,9 +142,9 @@ def first_part_missing(d):
     return paths[1]
 
 
-def bare_name_without_number(d):
-    (path,) = series(d)
-    return path.rename(d / "s.tvips")
+def bare_name_of_a_missing_series(d):
+    series(d)
+    return d / "t.tvips"  # neither t.tvips nor t_000.tvips exists
 
 
 def directory_as_first_part(d):
@@ -291,7 +291,8 @@ CASES = [
     # ---- the series and the file system
     Case("numbering-gap", numbering_gap, SeriesError, "s_001.tvips"),
     Case("first-part-missing", first_part_missing, SeriesError, "s_000.tvips"),
-    Case("bare-name-without-number", bare_name_without_number, SeriesError, "s.tvips"),
+    Case("bare-name-of-a-missing-series", bare_name_of_a_missing_series, SeriesError,
+         "t.tvips"),
     Case("directory-named-like-a-part", directory_as_first_part, SeriesError, "s_000.tvips"),
     Case("a-directory", lambda d: d, ArgumentError, ANY),
     Case("missing-file", missing, SeriesError, "s_000.tvips"),
@@ -365,7 +366,6 @@ def read_everything(ds) -> dict:
 def outcome(case: Case, directory: Path) -> dict:
     """Run one case; a JSON-able summary of what happened."""
     target = case.build(directory)
-    caught = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

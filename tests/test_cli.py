@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import tvips_ks
-from tvips_ks.check import check_series
+from tvips_ks.audit.check import check_series
 from tvips_ks.cli import main
 
 EXAMPLE = Path(str(tvips_ks.example_path()))
@@ -175,7 +175,7 @@ def test_info_without_path_describes_the_shipped_example():
     assert "varying:  counter, timestamp_ms, rotator_index, scan_x, scan_y" in text
     assert "tem_mode 2 (diffraction)" in text
     assert "time span:    2024-05-17 09:30:00.000 → 09:30:00.398 UTC (0.398 s)" in text
-    assert "frame rate:   500.0 frames/s (median interval 2.000 ms" in text
+    assert "frame rate:   500.0 frames/s (one frame every 2.000 ms, over the whole series)" in text
     assert "scan:         12 × 16 from frame 5, fly-back (no winding)" in text
     assert "detected by scan_position: 5 frame(s) before, 3 after, 192 agree" in text
     assert "open(path, scan_shape=(12, 16), scan_start_frame=5" in text
@@ -249,7 +249,7 @@ def test_dump_json_offsets_come_from_the_spec():
     assert by_frame[0]["scan_x"]["orig_id"] == "Scan_x" and by_frame[0]["scan_x"]["type"] == "f4"
     assert by_frame[0]["image"]["offset"] == 256 + 108 and by_frame[0]["image"]["size"] == 2048
     # every field agrees with the numpy bulk path (offsets and values)
-    spec = {f.id: f for f in tvips_ks.generated.layout.FRAME_HEADER_FIELDS}
+    spec = {f.id: f for f in tvips_ks.generated.tables.FRAME_HEADER_FIELDS}
     for entry in out["frames"]:
         k, record = entry["frame"], entry["record_offset"]
         for row in entry["fields"]:
@@ -452,16 +452,19 @@ def test_convert_errors(series, tmp_path, call):
     assert call("convert", EXAMPLE, out, "--overwrite").returncode == 0
     assert_one_line_error(call("convert", EXAMPLE, tmp_path / "x.tif"), 2, "*.npy")
     assert_one_line_error(call("convert", EXAMPLE, tmp_path / "no" / "x.npy"), 2, "directory")
-    assert_one_line_error(call("convert", EXAMPLE, tmp_path / "y.npy", "--scan-shape", "20,20"),
-                          2, "pad=True")
+    # the advice names the flag, not the keyword argument (issue 12)
+    proc = call("convert", EXAMPLE, tmp_path / "y.npy", "--scan-shape", "20,20")
+    assert_one_line_error(proc, 2, "--pad")
+    assert "pad=True" not in proc.stderr
     assert_one_line_error(call("convert", EXAMPLE, tmp_path / "y.npy", "--winding", "x"), 2,
                           "--scan-shape")
     assert_one_line_error(call("convert", EXAMPLE, tmp_path / "y.npy", "--scan-shape", "auto",
                                "--scan-start-frame", "3"), 2, "auto")
     assert_one_line_error(call("convert", EXAMPLE, tmp_path / "y.npy", "--scan-shape", "12,16",
                                "--hysteresis", "2"), 2, "--winding")
-    assert_one_line_error(call("convert", series / "stale_000.tvips", tmp_path / "s.npy"), 2,
-                          "stale_002.tvips", "permissive")
+    proc = call("convert", series / "stale_000.tvips", tmp_path / "s.npy")
+    assert_one_line_error(proc, 2, "stale_002.tvips", "--permissive")
+    assert "permissive=True" not in proc.stderr
     assert not (tmp_path / "y.npy").exists() and not (tmp_path / "s.npy").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npy", "x.npy.headers.npz"]
     # a damaged series converts with --permissive (a warning line, no traceback)

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from test_scan import reference_rotator_map
-from tvips_ks.detect import ScanDetection, detect_scan
+from tvips_ks.scan.detect import ScanDetection, detect_scan
 from tvips_ks.errors import ArgumentError, ScanDetectionError
-from tvips_ks.scan import scan_index_map
+from tvips_ks.scan.arrange import scan_index_map
 
 HEADER = np.dtype([("counter", "<u4"), ("timestamp_s", "<u4"), ("timestamp_ms", "<u4"),
                    ("rotator_index", "<u4"), ("scan_x", "<f4"), ("scan_y", "<f4")])
@@ -157,9 +157,10 @@ class MultiPartFrames:
         return self.shape[0]
 
     def __getitem__(self, key):
-        i, j, _ = key.indices(self.shape[0])
+        frames, *pixels = key if isinstance(key, tuple) else (key,)
+        i, j, _ = frames.indices(self.shape[0])
         pieces = [p[max(i - s, 0):max(j - s, 0)] for p, s in zip(self.parts, self.starts)]
-        return np.concatenate(pieces)
+        return np.concatenate(pieces)[(slice(None), *pixels)]
 
 
 def check(result, shape, start, winding, hysteresis, index, method, before, after):

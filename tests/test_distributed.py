@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import tvips_ks
-from tvips_ks.daskio import graph_size_bytes
+from tvips_ks.io.daskio import graph_size_bytes
+from tvips_ks.io.parts import PartTable
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -82,6 +83,9 @@ def _check_graph(array, max_index_size):
                 assert leaf.size <= max_index_size
             elif isinstance(leaf, str):
                 seen_paths.add(leaf)
+            elif isinstance(leaf, PartTable):  # the part table: paths, sizes and offsets
+                assert len(pickle.dumps(leaf)) < 2000 * len(leaf.parts)
+                seen_paths.update(str(p.path) for p in leaf.parts)
             else:
                 assert leaf is None or callable(leaf) or isinstance(
                     leaf, (int, float, np.integer, np.dtype)), type(leaf)

@@ -10,7 +10,6 @@ for long runs.
 
 from __future__ import annotations
 
-import importlib.util
 import resource
 import tempfile
 import warnings
@@ -18,7 +17,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +25,6 @@ from builders import Series
 import tvips_ks
 from tvips_ks import TvipsError, TvipsWarning
 
-HAVE_DETECT = importlib.util.find_spec("tvips_ks.detect") is not None
 
 BASES = [
     Series(len_frame_header=108, num_frames=8, frames_per_part=(3, 3, 2), width=4, height=3,
@@ -164,7 +161,6 @@ def test_mutated_series_raise_only_tvips_errors(base, ops):
         exercise(write_parts(Path(directory), mutated(base, ops)))
 
 
-@pytest.mark.skipif(not HAVE_DETECT, reason="tvips_ks.detect is not there")
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(base=st.sampled_from(range(len(BASES))), ops=st.lists(mutation, min_size=1, max_size=4))
 def test_mutated_series_with_scan_detection_raise_only_tvips_errors(base, ops):
@@ -178,5 +174,4 @@ def test_the_unmutated_bases_read_completely(tmp_path):
         directory.mkdir()
         path = write_parts(directory, base.part_bytes())
         assert exercise(path) == base.num_frames
-        if HAVE_DETECT:
-            exercise_detection(path)
+        exercise_detection(path)

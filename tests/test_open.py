@@ -108,17 +108,31 @@ def test_header_frame_headers_and_frames_equal_the_bytes_written(tmp_path, serie
         assert ds.frame_index is None
 
 
-def test_frames_are_zero_copy_memory_maps(split):
+def test_frames_are_zero_copy_private_maps(split):
+    """A run of frames inside one part is a strided view of a private map of just its records:
+    no copy; writable like any numpy array, but writing reaches neither the file nor a later
+    read (docs/architecture.md, "What indexing returns")."""
+    import mmap
+
     s, paths = split
+    before = [p.read_bytes() for p in paths]
     with tvips_ks.open(paths[0]) as ds:
         view = ds.frames[2:4]  # inside part 1
         base = view
-        while base is not None and not isinstance(base, np.memmap):
+        while isinstance(base, np.ndarray):
             base = base.base
-        assert isinstance(base, np.memmap)
+        assert isinstance(base, mmap.mmap)
         assert view.strides[0] == s.len_record  # strided over the records, no copy
         assert np.array_equal(view, s.images[2:4])
-        assert not view.flags.writeable
+        assert view.flags.writeable
+        view[...] = 0
+        assert np.array_equal(ds.frames[2:4], s.images[2:4])
+        across = ds.frames[0:4]  # across parts 0 and 1: a new array, writable too
+        base = across
+        while isinstance(base, np.ndarray):
+            base = base.base
+        assert base is None and across.flags.writeable
+    assert [p.read_bytes() for p in paths] == before
 
 
 def _bytes_read() -> int:
@@ -138,12 +152,12 @@ def test_opening_reads_no_pixel_byte(tmp_path):
 
 def test_frame_headers_are_read_in_bulk_not_per_frame(tmp_path, monkeypatch):
     Series(len_frame_header=108, num_frames=50, frames_per_part=(10, 40)).write(tmp_path)
-    import tvips_ks.reader as reader
+    import tvips_ks.io.headers as headers
 
     calls = []
-    real = reader._map
-    monkeypatch.setattr(reader, "_map", lambda part, dtype, *window: calls.append(part)
-                        or real(part, dtype, *window))
+    real = headers.map_records
+    monkeypatch.setattr(headers, "map_records", lambda part, *args: calls.append(part)
+                        or real(part, *args))
     with tvips_ks.open(tmp_path / "series_000.tvips") as ds:
         assert ds.frame_headers.shape == (50,)
     assert len(calls) == 2  # one strided read per part
@@ -152,14 +166,17 @@ def test_frame_headers_are_read_in_bulk_not_per_frame(tmp_path, monkeypatch):
 def test_indexing_a_few_positions_reads_only_those_frames(tmp_path, monkeypatch):
     s = Series(num_frames=24, frames_per_part=(5, 19))
     s.write(tmp_path)
+    import tvips_ks.arrays as arrays
+
     asked = []
-    real = tvips_ks.reader.FrameStack.take
+    real = arrays.read_frames
 
-    def spy(self, frames, fill=None):
-        asked.append(np.asarray(frames).tolist())
-        return real(self, frames, fill)
+    def spy(table, frames, pixels=()):
+        asked.append(list(range(*frames)) if isinstance(frames, tuple)
+                     else np.asarray(frames).tolist())
+        return real(table, frames, pixels)
 
-    monkeypatch.setattr(tvips_ks.reader.FrameStack, "take", spy)
+    monkeypatch.setattr(arrays, "read_frames", spy)
     with tvips_ks.open(tmp_path / "series_000.tvips", scan_shape=(4, 6)) as ds:
         got = ds.data[2, 3]
         assert np.array_equal(got, s.images[15])
@@ -381,13 +398,13 @@ def test_frame_headers_are_read_through_bounded_windows(tmp_path, monkeypatch):
     """However large the series, no more than a window of records is mapped at once."""
     s = Series(len_frame_header=108, num_frames=50, frames_per_part=(10, 40))
     s.write(tmp_path)
-    import tvips_ks.reader as reader
+    import tvips_ks.io.headers as headers
 
-    monkeypatch.setattr(reader, "_HEADER_WINDOW_BYTES", 7 * s.len_record)
+    monkeypatch.setattr(headers, "_WINDOW_BYTES", 7 * s.len_record)
     counts = []
-    real = reader._map
-    monkeypatch.setattr(reader, "_map", lambda part, dtype, start=0, count=None:
-                        counts.append(count) or real(part, dtype, start, count))
+    real = headers.map_records
+    monkeypatch.setattr(headers, "map_records", lambda part, first, count, dtype:
+                        counts.append(count) or real(part, first, count, dtype))
     with tvips_ks.open(tmp_path / "series_000.tvips") as ds:
         for name, values in s.expected_frame_headers().items():
             assert ds.frame_headers[name].tolist() == values

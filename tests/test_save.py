@@ -269,11 +269,16 @@ def test_a_full_disk_leaves_the_previous_series_intact(tmp_path, previous, monke
         return FullDisk(f) if "w" in mode and str(file).endswith(".partial") else f
 
     monkeypatch.setattr(builtins, "open", fake_open)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(tvips_ks.WriteError, match="No space left") as info:
         tvips_ks.save(tmp_path / "s.tvips", frames((9, 4, 4), seed=4), overwrite=True,
                       max_file_size=256 + 92 * 3)
     monkeypatch.undo()
     assert snapshot(tmp_path) == previous
+    # the error names the user's file, not the hidden temporary one, and keeps the OSError
+    assert info.value.path.endswith(("s_000.tvips", "s_001.tvips", "s_002.tvips"))
+    assert ".partial" not in str(info.value)
+    assert isinstance(info.value.__cause__, OSError)
+    assert info.value.__cause__.errno == errno.ENOSPC
 
 
 # ------------------------------------------------------- other readers accept our files
@@ -308,7 +313,7 @@ def test_another_series_is_copied_batch_by_batch(tmp_path, monkeypatch, which):
     """save(out, ds.frames / ds.data) streams; it never reads the source whole."""
     data = frames((12, 8, 8), seed=5)
     tvips_ks.save(tmp_path / "src.tvips", data, max_file_size=256 + 188 * 5)
-    import tvips_ks.writer as writer
+    import tvips_ks.io.writer as writer
 
     monkeypatch.setattr(writer, "_BATCH_BYTES", 188 * 3)  # 3 records per batch
     with tvips_ks.open(tmp_path / "src.tvips", scan_shape=(3, 4), winding_scan_axis="x") as ds:

@@ -1,13 +1,15 @@
 """Tests of tvips_ks.scan: explicit scan reconstruction."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tvips_ks.errors import ArgumentError, TvipsError
-from tvips_ks.scan import (apply_winding, index_map_from_rotator,
-                           normalize_winding_axis, scan_index_map)
+from tvips_ks.errors import ArgumentError, TvipsError, TvipsWarning
+from tvips_ks.scan.arrange import (apply_winding, index_map_from_rotator, scan_index_map)
+from tvips_ks.scan.options import normalize_winding_axis
 
 
 def reference_rotator_map(r, start, stop, num_positions):
@@ -119,7 +121,19 @@ def test_too_few_frames_is_an_argument_error():
 def test_start_past_the_end():
     with pytest.raises(ArgumentError):
         scan_index_map(10, (1,), 10)
-    assert scan_index_map(10, (2,), 10, pad=True).tolist() == [-1, -1]
+    with pytest.warns(TvipsWarning, match="holds no frame"):
+        assert scan_index_map(10, (2,), 10, pad=True).tolist() == [-1, -1]
+    with pytest.warns(TvipsWarning, match="holds no frame"):  # far past: no huge arange either
+        assert scan_index_map(10, (2,), 10**20, pad=True).tolist() == [-1, -1]
+    with pytest.warns(TvipsWarning, match="holds no frame"):
+        assert scan_index_map(10, (2,), -2).tolist() == [-1, -1]
+
+
+def test_a_scan_that_holds_a_frame_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert scan_index_map(10, (2,), 9, pad=True).tolist() == [9, -1]
+        assert scan_index_map(10, (2,), -1).tolist() == [-1, 0]
 
 
 @pytest.mark.parametrize("bad", ["z", "X", 2, -1, True, 0.0, "xy", (0,)])
@@ -157,7 +171,9 @@ shapes = st.lists(st.integers(1, 6), min_size=1, max_size=3).map(tuple)
 @settings(max_examples=150, deadline=None)
 @given(shape=shapes, start=st.integers(-8, 12), num_frames=st.integers(0, 60))
 def test_unwound_map_is_the_used_range_in_order(shape, start, num_frames):
-    got = scan_index_map(num_frames, shape, start, pad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TvipsWarning)  # a scan that holds no frame
+        got = scan_index_map(num_frames, shape, start, pad=True)
     assert got.shape == shape and got.dtype == np.int64
     flat = got.ravel()
     used = flat[flat >= 0]
@@ -171,8 +187,10 @@ def test_unwound_map_is_the_used_range_in_order(shape, start, num_frames):
        num_frames=st.integers(0, 60), axis=st.sampled_from(["x", "y"]),
        hysteresis=st.integers(-9, 9))
 def test_winding_only_permutes_positions(shape, start, num_frames, axis, hysteresis):
-    plain = scan_index_map(num_frames, shape, start, pad=True)
-    wound = scan_index_map(num_frames, shape, start, axis, hysteresis, pad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TvipsWarning)  # a scan that holds no frame
+        plain = scan_index_map(num_frames, shape, start, pad=True)
+        wound = scan_index_map(num_frames, shape, start, axis, hysteresis, pad=True)
     assert np.array_equal(np.sort(plain, axis=None), np.sort(wound, axis=None))
     # Odd rows (columns) are never touched.
     if axis == "x":

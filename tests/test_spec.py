@@ -19,7 +19,7 @@ from kaitaistruct import KaitaiStream, ValidationExprError, ValidationNotAnyOfEr
 
 from builders import Series
 
-from tvips_ks.generated import Tvips, TvipsPos, layout
+from tvips_ks.generated import Tvips, TvipsPos, tables as layout
 
 ROOT = Path(__file__).resolve().parent.parent
 KSY = ROOT / "spec" / "tvips.ksy"

@@ -1,4 +1,5 @@
-"""The construct mirror and the numpy bulk dtypes agree with spec/tvips.ksy (issue 4)."""
+"""The construct mirror (generated from the spec) and the numpy bulk dtypes agree with
+spec/tvips.ksy and with the Kaitai parser (issues 4, 13)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from construct import Bytes, Check, ExprValidator, FormatField, IfThenElse
+from construct import Bytes, Check, CheckError, ExprValidator, FormatField, IfThenElse
 
 from tvips_ks.generated import Tvips
-from tvips_ks.layout import MAIN_HEADER_DTYPE, frame_header_dtype
-from tvips_ks.structs import FRAME_HEADER_FIELDS, FrameHeader, MainHeader
+from tvips_ks.format import MAIN_HEADER_DTYPE, frame_header_dtype
+from tvips_ks.generated.structs import FRAME_HEADER_FIELDS, FrameHeader, MainHeader
 
 KSY = yaml.safe_load((Path(__file__).resolve().parent.parent / "spec" / "tvips.ksy").read_text())
 KSY_SIZES = {"u4": 4, "f4": 4}
@@ -52,19 +53,21 @@ def test_main_header_mirror_has_the_spec_ids_types_and_offsets():
 def test_frame_header_mirror_has_the_spec_ids_types_and_conditions():
     seq = KSY["types"]["frame_header"]["seq"]
     spec = [(a["id"], ksy_kind(a)) for a in seq if a["id"] != "padding"]
-    mirror = [(name, construct_kind(sub)) for name, sub in FRAME_HEADER_FIELDS]
+    mirror = [(name, construct_kind(sub)) for name, sub, _ in FRAME_HEADER_FIELDS]
     assert mirror == spec
     # each field's condition in the spec is "the header covers it"; the mirror
     # derives the same bound from the running offset
-    for attr, offset in zip(seq, offsets([k for _, k in spec])):
+    for attr, offset, (_, _, end) in zip(seq, offsets([k for _, k in spec]),
+                                         FRAME_HEADER_FIELDS):
+        assert end == offset + 4
         if "if" in attr:
-            assert attr["if"] == f"_io.size >= {offset + 4}"
+            assert attr["if"] == f"_io.size >= {end}"
     assert seq[-1]["id"] == "padding" and seq[-1]["size-eos"] is True
 
 
 def header_values(len_frame_header, rng):
     values = {}
-    for name, sub in FRAME_HEADER_FIELDS:
+    for name, sub, _ in FRAME_HEADER_FIELDS:
         kind = construct_kind(sub)
         values[name] = (int(rng.integers(0, 2**32)) if kind == "u4"
                         else float(np.float32(rng.normal() * 100)))
@@ -115,3 +118,29 @@ def test_construct_bytes_parse_through_kaitai_and_equal_numpy_bytes(len_frame_he
             else:
                 assert not hasattr(record.frame_header, name)
         assert np.array_equal(np.frombuffer(record.image, "<u2").reshape(2, 3), image)
+
+
+GOOD_MAIN = dict(len_header=256, version=2, width=3, height=2, bits_per_pixel=16, offset_x=0,
+                 offset_y=0, bin_x=1, bin_y=1, pixel_size_nm=0, high_tension_kv=0, mag_total=0,
+                 len_frame_header=60, filler=bytes(204))
+
+
+@pytest.mark.parametrize("field,value", [
+    ("len_header", 255), ("version", 3), ("version", 0), ("width", 0), ("height", 0),
+    ("bits_per_pixel", 12), ("len_frame_header", 11)])
+def test_the_mirror_refuses_what_the_kaitai_parser_refuses(field, value):
+    """The generated mirror carries the spec's rules: what it cannot build, Kaitai cannot
+    parse, and the reverse."""
+    values = dict(GOOD_MAIN, **{field: value})
+    with pytest.raises(CheckError):
+        MainHeader.build(values)
+    raw = MainHeader.build(GOOD_MAIN)
+    damaged = np.frombuffer(raw, MAIN_HEADER_DTYPE).copy()
+    damaged[field] = value
+    import kaitaistruct
+    with pytest.raises(kaitaistruct.ValidationFailedError):
+        Tvips.MainHeader(kaitaistruct.KaitaiStream(kaitaistruct.BytesIO(damaged.tobytes())))
+
+
+def test_version_1_needs_no_frame_header_size():
+    MainHeader.build(dict(GOOD_MAIN, version=1, len_frame_header=0))

@@ -3,35 +3,41 @@
 The format stores little, and some of it ambiguously; every value here says
 where it comes from.
 
-* Time: ``timestamp_s`` + ``timestamp_ms`` of the first frame, read as a Unix
-  time and returned as a UTC-aware datetime.  (TVIPS staff are quoted saying the
-  acquisition PC records local time; if so the wall-clock value is right and the
-  zone is the PC's, which the file does not record.)
+* Time: the first frame's time stamps, read as a Unix time and returned as a
+  UTC-aware datetime; the frame interval over the whole series
+  (:mod:`tvips_ks.timing`).
 * Mode: the first frame's ``tem_mode`` (version 2 headers only).
 * ``mag_total`` is a magnification in imaging and, per the TVIPS script, a
-  camera length (unit undocumented) in diffraction.
+  camera length (unit undocumented) in diffraction; 0 means none was
+  recorded (real diffraction files hold 0).
 * Signal calibration: ``pixel_size_nm`` means two different things.  Camera
-  files hold the *detector* pixel size; HyperSpy/RosettaSciIO (and tvips-ks)
-  write the calibrated signal scale there, in nm or 1/nm by mode, and mark
-  their files with their name in the header filler.  So: a file written by
-  HyperSpy or tvips-ks gets ``pixel_size_nm`` as its scale; a camera file in
-  imaging mode gets ``pixel_size_nm × bin_x / mag_total`` nm (specimen pixel);
-  anything else stays in detector pixels (``px``), because a reciprocal
-  calibration needs a camera length whose unit the format does not record.
+  files hold the unbinned *detector* pixel size; HyperSpy/RosettaSciIO (and
+  tvips-ks) write the calibrated signal scale there, in nm or 1/nm by mode,
+  and mark their files with their name in the header filler.  So: a file
+  written by HyperSpy or tvips-ks gets ``pixel_size_nm`` as its scale; a
+  camera file in imaging mode gets ``pixel_size_nm × bin_x / mag_total`` nm
+  (specimen pixel); anything else stays in detector pixels (``px``), because
+  a reciprocal calibration needs a camera length whose unit the format does
+  not record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 
-__all__ = ["Axis", "Metadata", "build_metadata", "writer_of", "FILLER_TVIPS_KS"]
+from .format import LEN_FILLER, tem_mode_name
+from .timing import time_span
 
-#: Filler tvips-ks writes into the main header (204 bytes), marking the
-#: calibrated-scale convention for ``pixel_size_nm``.
-FILLER_TVIPS_KS = (b"TVIPS-KS " * 23)[:204]
+__all__ = ["Axis", "Metadata", "build_metadata", "writer_of", "nav_axis_names", "FILLER_TVIPS_KS",
+           "signal_calibration"]
+
+#: Filler tvips-ks writes into the main header, marking the calibrated-scale
+#: convention for ``pixel_size_nm``.
+FILLER_TVIPS_KS = (b"TVIPS-KS " * (LEN_FILLER // 9 + 1))[:LEN_FILLER]
+
 _HYPERSPY = b"HYPERSPY"
 _TVIPS_KS = FILLER_TVIPS_KS[:8]
 
@@ -58,13 +64,21 @@ class Metadata:
     acquisition_time: datetime | None
     high_tension_kv: int
     mode: str | None                 #: "imaging", "diffraction" or None (unknown)
-    magnification: int | None        #: ``mag_total`` in imaging mode
-    camera_length: int | None        #: ``mag_total`` in diffraction mode; unit undocumented
-    detector_pixel_size_nm: int | None
+    magnification: int | None        #: ``mag_total`` in imaging mode, when not 0
+    camera_length: int | None        #: ``mag_total`` in diffraction mode when not 0; unit undocumented
+    detector_pixel_size_nm: int | None  #: camera files: the unbinned detector pixel
     binning: tuple[int, int]
     writer: str                      #: "camera", "hyperspy" or "tvips-ks" (from the filler)
-    frame_interval_s: float | None   #: median spacing of frame timestamps
+    frame_interval_s: float | None   #: (last − first frame time) / (frames − 1)
     axes: tuple[Axis, ...] = field(default=())
+
+    @property
+    def binned_pixel_size_nm(self) -> tuple[int, int] | None:
+        """The detector pixel as binned in these frames, ``(y, x)`` in nm (camera files)."""
+        if not self.detector_pixel_size_nm:
+            return None
+        return (self.detector_pixel_size_nm * max(self.binning[1], 1),
+                self.detector_pixel_size_nm * max(self.binning[0], 1))
 
     @property
     def navigation_axes(self) -> tuple[Axis, ...]:
@@ -76,6 +90,7 @@ class Metadata:
 
 
 def writer_of(header: np.void) -> str:
+    """Who wrote a series, from its filler: "hyperspy", "tvips-ks" or "camera"."""
     filler = bytes(header["filler"])
     if filler.startswith(_HYPERSPY):
         return "hyperspy"
@@ -84,13 +99,14 @@ def writer_of(header: np.void) -> str:
     return "camera"
 
 
-def _times_ms(frame_headers: np.ndarray) -> np.ndarray:
-    """Frame times in whole milliseconds, exact (no float epoch arithmetic)."""
-    return (frame_headers["timestamp_s"].astype(np.int64) * 1000
-            + frame_headers["timestamp_ms"].astype(np.int64))
+def nav_axis_names(ndim: int) -> list[str]:
+    """Names of the scan axes, fastest last: ``x``, ``y``, ``z``, then ``axis3``, …"""
+    names = ["x", "y", "z"] + [f"axis{k}" for k in range(3, ndim)]
+    return names[:ndim][::-1]
 
 
-def _signal_calibration(header, mode, writer):
+def signal_calibration(header, mode, writer):
+    """``(scale, units, source)`` of the signal axes a main header gives (mode by name)."""
     size_nm, mag = int(header["pixel_size_nm"]), int(header["mag_total"])
     if writer in ("hyperspy", "tvips-ks") and size_nm > 0:
         units = "1/nm" if mode == "diffraction" else "nm"
@@ -111,20 +127,12 @@ def build_metadata(header: np.void, frame_headers: np.ndarray, nav_shape: tuple[
     first = frame_headers[0] if len(frame_headers) else None
     mode = None
     if first is not None and "tem_mode" in frame_headers.dtype.names:
-        mode = {1: "imaging", 2: "diffraction"}.get(int(first["tem_mode"]))
+        mode = tem_mode_name(first["tem_mode"])
     writer = writer_of(header)
-    acquisition_time = None
-    if first is not None:
-        acquisition_time = datetime.fromtimestamp(
-            int(first["timestamp_s"]) + int(first["timestamp_ms"]) / 1000.0, tz=timezone.utc)
-    interval = None
-    if len(frame_headers) > 1:
-        steps = np.diff(_times_ms(frame_headers))
-        steps = steps[steps > 0]
-        if steps.size:
-            interval = float(np.median(steps)) / 1000.0
+    span = time_span(frame_headers)
+    interval = span.interval_s
 
-    scale, units, source = _signal_calibration(header, mode, writer)
+    scale, units, source = signal_calibration(header, mode, writer)
     offset_x = offset_y = 0.0
     if writer in ("hyperspy", "tvips-ks"):  # they store calibrated offsets there
         offset_x, offset_y = float(header["offset_x"]), float(header["offset_y"])
@@ -133,26 +141,25 @@ def build_metadata(header: np.void, frame_headers: np.ndarray, nav_shape: tuple[
         Axis("dx", int(header["width"]), scale, offset_x, units, False, source),
     )
     if is_scan:
-        names = [""] * len(nav_shape)
-        names[-1] = "x"
-        if len(nav_shape) > 1:
-            names[-2] = "y"
         nav = tuple(Axis(n, s, 1.0, 0.0, "", True,
                          "scan step not recorded in the format: scale 1 per position")
-                    for n, s in zip(names, nav_shape))
+                    for n, s in zip(nav_axis_names(len(nav_shape)), nav_shape))
     elif interval:
         nav = (Axis("time", nav_shape[0], interval, 0.0, "s", True,
-                    "median spacing of the frame timestamps; offset 0 at the first frame"),)
+                    "frame time stamps: (last − first) / (frames − 1); offset 0 at the first "
+                    "frame"),)
     else:
         nav = (Axis("frame", nav_shape[0], 1.0, 0.0, "", True,
                     "frame timestamps do not advance: frame number"),)
+    mag = int(header["mag_total"])
     return Metadata(
-        acquisition_time=acquisition_time,
+        acquisition_time=span.first,
         high_tension_kv=int(header["high_tension_kv"]),
         mode=mode,
-        magnification=int(header["mag_total"]) if mode != "diffraction" else None,
-        camera_length=int(header["mag_total"]) if mode == "diffraction" else None,
-        detector_pixel_size_nm=int(header["pixel_size_nm"]) if writer == "camera" else None,
+        magnification=mag if mode != "diffraction" and mag else None,
+        camera_length=mag if mode == "diffraction" and mag else None,
+        detector_pixel_size_nm=int(header["pixel_size_nm"]) or None if writer == "camera"
+        else None,
         binning=(int(header["bin_x"]), int(header["bin_y"])),
         writer=writer,
         frame_interval_s=interval,

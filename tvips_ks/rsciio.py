@@ -15,12 +15,10 @@ field by field, is listed in docs/hyperspy.md.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from .errors import TvipsWarning
-from .generated import layout as spec
+from .errors import TvipsWarning, warn
+from .generated import tables
 
 __all__ = ["file_reader", "file_writer", "format_name", "description", "full_support",
            "file_extensions", "default_extension", "writes", "non_uniform_axis"]
@@ -35,9 +33,6 @@ default_extension = 0
 writes = True
 non_uniform_axis = False
 
-_LEN_V2_CORE = 60
-
-
 def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
                 winding_scan_axis=None, hysteresis=0, rechunking="auto"):
     """Read a TVIPS series as RosettaSciIO does: ``[signal_dict]``.
@@ -49,8 +44,12 @@ def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
     numpy array.  The scan options have RosettaSciIO's meaning.
     """
     from .dataset import open as open_dataset
-    from .hyperspy_bridge import signal_dict
+    from .hyperspy.read import signal_dict
 
+    if winding_scan_axis is None and hysteresis:
+        warn(TvipsWarning(f"hysteresis={hysteresis!r} is ignored without winding_scan_axis (as "
+                          f"RosettaSciIO ignores it)"))
+        hysteresis = 0
     with open_dataset(filename, scan_shape=scan_shape, scan_start_frame=scan_start_frame,
                       winding_scan_axis=winding_scan_axis, hysteresis=hysteresis,
                       rechunking=rechunking) as ds:
@@ -59,9 +58,10 @@ def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
 
 def _minimum_file_size(data, version, frame_header_extra_bytes) -> int:
     height, width = (int(n) for n in data.shape[-2:])
-    len_frame_header = (spec.LEN_FRAME_HEADER_V1 if version == 1
-                        else _LEN_V2_CORE + int(frame_header_extra_bytes))
-    return spec.LEN_MAIN_HEADER + len_frame_header + height * width * np.dtype(data.dtype).itemsize
+    len_frame_header = (tables.LEN_FRAME_HEADER_V1 if version == 1
+                        else tables.LEN_FRAME_HEADER_CORE + int(frame_header_extra_bytes))
+    return (tables.LEN_MAIN_HEADER + len_frame_header
+            + height * width * np.dtype(data.dtype).itemsize)
 
 
 def file_writer(filename, signal, max_file_size=None, version=2, frame_header_extra_bytes=0,
@@ -73,18 +73,17 @@ def file_writer(filename, signal, max_file_size=None, version=2, frame_header_ex
     parts included.  ``max_file_size`` below one record plus the main header is
     raised to that minimum with a warning (RosettaSciIO's behaviour).  The
     signal's axes and metadata are mapped by
-    :func:`tvips_ks.hyperspy_bridge.save_arguments_from_signal`.
+    :func:`tvips_ks.hyperspy.write.save_arguments_from_signal`.
     """
-    from .writer import save
+    from .io.writer import save
 
     if max_file_size is not None:
         data = signal.data if hasattr(signal, "axes_manager") else signal["data"]
         minimum = _minimum_file_size(data, version, frame_header_extra_bytes)
         if max_file_size < minimum:
-            warnings.warn(TvipsWarning(
+            warn(TvipsWarning(
                 f"max_file_size={max_file_size} is below the minimum file size for this "
-                f"dataset, {minimum} bytes (the main header and one record); using {minimum}"),
-                stacklevel=2)
+                f"dataset, {minimum} bytes (the main header and one record); using {minimum}"))
             max_file_size = minimum
     save(filename, signal, max_file_size=max_file_size, version=version,
          frame_header_extra_bytes=frame_header_extra_bytes, mode=mode, overwrite=True,

@@ -196,6 +196,21 @@ var Tvips = (function() {
     }
 
     /**
+     * Size of the frame header that every known reader understands
+     * (RosettaSciIO, TVIPSconverter, the TVIPS `recorder` script): the
+     * fields up to `dens_temperature_setpoint`. HyperSpy's writer writes
+     * version 2 frame headers of this size.
+     */
+    Object.defineProperty(FrameHeader.prototype, 'lenCore', {
+      get: function() {
+        if (this._m_lenCore !== undefined)
+          return this._m_lenCore;
+        this._m_lenCore = 60;
+        return this._m_lenCore;
+      }
+    });
+
+    /**
      * Image counter. LiberTEM: continues through all files; RosettaSciIO
      * and TVIPSconverter: "tends to cycle". HyperSpy's writer leaves it 0.
      */

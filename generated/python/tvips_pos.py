@@ -366,6 +366,19 @@ class Tvips(KaitaiStruct):
                 pass
 
 
+        @property
+        def len_core(self):
+            """Size of the frame header that every known reader understands
+            (RosettaSciIO, TVIPSconverter, the TVIPS `recorder` script): the
+            fields up to `dens_temperature_setpoint`. HyperSpy's writer writes
+            version 2 frame headers of this size.
+            """
+            if hasattr(self, '_m_len_core'):
+                return self._m_len_core
+
+            self._m_len_core = 60
+            return getattr(self, '_m_len_core', None)
+
 
     class MainHeader(KaitaiStruct):
         """The 256-byte header at the start of the `_000` file. It fixes the

@@ -10,9 +10,12 @@ deterministically by :func:`make_example` (``python -m tvips_ks.examples``).
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
+
+from ..io.writer import save
 
 SCAN_SHAPE = (12, 16)
 FRAMES_BEFORE = 5
@@ -23,6 +26,11 @@ MAX_FILE_SIZE = 180_000
 #: camera software fills the header with "TVIPS " (not tvips-ks's mark), so the
 #: example reads like a camera file: pixel_size_nm is the detector pixel size.
 CAMERA_FILLER = (b"TVIPS " * 34)[:204]
+
+
+def example_path() -> Path:
+    """Path of the small example series shipped with the package (its ``_000`` part)."""
+    return Path(str(files(__name__).joinpath("example_000.tvips")))
 
 
 def example_frames(seed: int = 7):
@@ -58,8 +66,6 @@ def example_frames(seed: int = 7):
 
 def make_example(directory, overwrite: bool = False) -> list[Path]:
     """Write the example series into ``directory`` and return its parts."""
-    from .. import save
-
     frames, headers = example_frames()
     return save(Path(directory) / "example.tvips", frames, max_file_size=MAX_FILE_SIZE,
                 version=2, frame_header_extra_bytes=32, mode=2, filler=CAMERA_FILLER, frame_headers=headers,

@@ -114,6 +114,8 @@ FRAME_HEADER_PADDING = 'padding'
 
 LEN_MAIN_HEADER = 256
 LEN_FRAME_HEADER_V1 = 12
+#: The version 2 frame header every known reader understands (HyperSpy writes this size).
+LEN_FRAME_HEADER_CORE = 60
 MIN_LEN_FRAME_HEADER_V2 = 12
 VERSIONS = (1, 2)
 BITS_PER_PIXEL = (8, 16, 32)

@@ -23,68 +23,18 @@ did not come from consecutive frames.
 from __future__ import annotations
 
 import math
-import operator
+import warnings
 
 import numpy as np
 
-from .errors import ArgumentError
+from ..errors import ArgumentError, TvipsWarning
+from .options import as_int, as_shape, normalize_winding_axis
 
-__all__ = ["scan_index_map", "index_map_from_rotator", "apply_winding",
-           "normalize_winding_axis"]
+__all__ = ["scan_index_map", "index_map_from_rotator", "apply_winding", "MAX_PADDED_POSITIONS"]
 
-_WINDING_HELP = "None, 'x' (or 0) or 'y' (or 1)"
-
-
-def _as_int(value, name):
-    """``operator.index`` with a library error; bools are refused."""
-    if isinstance(value, (bool, np.bool_)):
-        raise ArgumentError(f"{name} must be an integer, got {value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise ArgumentError(f"{name} must be an integer, got {value!r}") from None
-
-
-def _as_shape(scan_shape):
-    try:
-        dims = tuple(scan_shape)
-    except TypeError:
-        raise ArgumentError(
-            f"scan_shape must be a tuple of positive integers, got {scan_shape!r}"
-        ) from None
-    if not dims:
-        raise ArgumentError("scan_shape must have at least one axis, got ()")
-    dims = tuple(_as_int(d, "every scan_shape entry") for d in dims)
-    if any(d < 1 for d in dims):
-        raise ArgumentError(
-            f"scan_shape must be a tuple of positive integers, got {dims}")
-    return dims
-
-
-def normalize_winding_axis(winding_scan_axis):
-    """Return ``None``, ``"x"`` or ``"y"`` for an accepted winding value.
-
-    ``0`` means ``"x"`` and ``1`` means ``"y"`` (RosettaSciIO's spelling).
-    Anything else raises :class:`ArgumentError` naming the allowed values.
-    """
-    if winding_scan_axis is None:
-        return None
-    if isinstance(winding_scan_axis, (bool, np.bool_)):
-        pass  # True == 1 would silently mean "y": refuse it
-    elif isinstance(winding_scan_axis, str):
-        if winding_scan_axis in ("x", "y"):
-            return winding_scan_axis
-    else:
-        try:
-            axis = operator.index(winding_scan_axis)
-        except TypeError:
-            axis = None
-        if axis == 0:
-            return "x"
-        if axis == 1:
-            return "y"
-    raise ArgumentError(
-        f"winding_scan_axis must be {_WINDING_HELP}, got {winding_scan_axis!r}")
+#: A scan may have more positions than the series has frames (``pad=True``), up
+#: to this many (a 2 GiB map); beyond it the shape is surely a mistake.
+MAX_PADDED_POSITIONS = 2**28
 
 
 def apply_winding(index, winding_scan_axis, hysteresis=0):
@@ -105,7 +55,7 @@ def apply_winding(index, winding_scan_axis, hysteresis=0):
     ``hysteresis`` may be negative.
     """
     axis = normalize_winding_axis(winding_scan_axis)
-    hysteresis = _as_int(hysteresis, "hysteresis")
+    hysteresis = as_int(hysteresis, "hysteresis")
     out = np.array(index, copy=True)
     if axis is None:
         return out
@@ -149,19 +99,24 @@ def scan_index_map(num_frames, scan_shape, scan_start_frame=0,
     numpy.ndarray of int64, shape ``scan_shape``
         The frame behind each position, ``-1`` where there is none.
     """
-    num_frames = _as_int(num_frames, "num_frames")
+    num_frames = as_int(num_frames, "num_frames")
     if num_frames < 0:
         raise ArgumentError(f"num_frames must be >= 0, got {num_frames}")
-    shape = _as_shape(scan_shape)
-    start = _as_int(scan_start_frame, "scan_start_frame")
+    shape = as_shape(scan_shape)
+    start = as_int(scan_start_frame, "scan_start_frame")
     axis = normalize_winding_axis(winding_scan_axis)
-    hysteresis = _as_int(hysteresis, "hysteresis")
+    hysteresis = as_int(hysteresis, "hysteresis")
     if axis is not None and len(shape) < 2:
         raise ArgumentError(
             f"winding_scan_axis={winding_scan_axis!r} needs at least 2 scan "
             f"axes, but scan_shape is {shape}")
 
     total = math.prod(shape)  # Python int: no overflow for absurd shapes
+    if total > max(num_frames, MAX_PADDED_POSITIONS):
+        raise ArgumentError(
+            f"scan_shape {shape} has {total} positions but the series has only "
+            f"{num_frames} frames; a map of that many positions would need "
+            f"{total * 8 / 2**30:.3g} GiB. Check scan_shape")
     end = start + total  # one past the last frame the scan wants
     if end > num_frames and not pad:
         first = max(start, 0)
@@ -171,6 +126,11 @@ def scan_index_map(num_frames, scan_shape, scan_start_frame=0,
             f"{num_frames} frame(s) (0 to {num_frames - 1}); pass pad=True to "
             f"mark the missing positions -1, or give a smaller scan_shape or "
             f"an earlier scan_start_frame")
+    if start >= num_frames or end <= 0:
+        warnings.warn(TvipsWarning(
+            f"scan_shape {shape} from frame {start} holds no frame of the {num_frames} in the "
+            f"series: every position reads as zeros. Check scan_start_frame"), stacklevel=3)
+        return np.full(shape, -1, dtype=np.int64)
 
     index = np.arange(start, end, dtype=np.int64).reshape(shape)
     index = apply_winding(index, axis, hysteresis)
@@ -206,9 +166,9 @@ def index_map_from_rotator(rotator_index, start, stop, num_positions):
     if r.ndim != 1:
         raise ArgumentError(
             f"rotator_index must be 1-D, got shape {r.shape}")
-    start = _as_int(start, "start")
-    stop = _as_int(stop, "stop")
-    num_positions = _as_int(num_positions, "num_positions")
+    start = as_int(start, "start")
+    stop = as_int(stop, "stop")
+    num_positions = as_int(num_positions, "num_positions")
     if not 0 <= start <= stop < r.size:
         raise ArgumentError(
             f"need 0 <= start <= stop < {r.size} (the number of frames), "

@@ -25,27 +25,26 @@ bad name, a missing ``_000`` or a ``_000`` too short for a main header, or an
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from .errors import HeaderError
-from .generated import layout as spec
-from .layout import SeriesLayout, frame_header_fields, validate_main_header
-from .parts import list_parts
-from .reader import Part, read_frame_headers, read_main_header
+from ..format import RecordLayout, header_violations, layout_usable
+from ..io.files import read_main_header
+from ..io.headers import read_frame_headers
+from ..io.naming import list_parts
+from ..io.parts import PartTable, measure_parts
+from ..timing import format_utc, frame_times_ms
 
-__all__ = ["Problem", "SeriesCheck", "check_series", "layout_usable", "KINDS"]
+__all__ = ["Problem", "SeriesCheck", "check_series", "KINDS", "CHECKED_FIELDS"]
 
 #: Problem kinds, in the order the checks run.
 KINDS = ("header", "numbering", "stale-part", "empty-part", "partial-record", "no-frames",
          "counter", "timestamp", "rotator")
 
 #: Fields the continuity checks read from every frame header (when present).
-_CHECKED_FIELDS = ("counter", "timestamp_s", "timestamp_ms", "rotator_index")
+CHECKED_FIELDS = ("counter", "timestamp_s", "timestamp_ms", "rotator_index")
 #: A forward time jump is reported when it exceeds both of these.
 _TIME_JUMP_MIN_S = 60.0
 _TIME_JUMP_FACTOR = 1000.0
@@ -108,40 +107,18 @@ class _Collector:
         return max(self.max_per_kind - self.counts.get(kind, 0), 0)
 
 
-def layout_usable(header: np.void) -> bool:
-    """Whether the record size can be computed from this header at all."""
-    version = int(header["version"])
-    return (version in spec.VERSIONS and int(header["width"]) >= spec.MIN_WIDTH
-            and int(header["height"]) >= spec.MIN_HEIGHT
-            and int(header["bits_per_pixel"]) in spec.BITS_PER_PIXEL
-            and (version == 1 or int(header["len_frame_header"]) >= spec.MIN_LEN_FRAME_HEADER_V2))
-
-
 class _Locator:
-    """Frame number -> (part, byte offset of a field in it)."""
+    """Problems at a frame: the part and byte offset of the field concerned."""
 
-    def __init__(self, parts: list[Part], layout: SeriesLayout):
-        self.parts = parts
-        self.starts = np.array([p.first_frame for p in parts], dtype=np.int64)
-        self.layout = layout
-        self.offsets = {f.id: f.offset for f in frame_header_fields(layout.len_frame_header)}
-
-    def part(self, frame: int) -> Part:
-        return self.parts[int(np.searchsorted(self.starts, frame, side="right")) - 1]
+    def __init__(self, table: PartTable):
+        self.table = table
 
     def problem(self, kind: str, frame: int, field: str, message: str) -> Problem:
-        part = self.part(frame)
-        offset = (part.offset + (frame - part.first_frame) * self.layout.len_record
-                  + self.offsets[field])
+        part, offset = self.table.field_offset(frame, field)
         if frame == part.first_frame and part.index > 0:
             message += (f" (at the start of part {part.path.name}: is this part from "
                         f"another acquisition?)")
         return Problem(str(part.path), kind, f"frame {frame}: {message}", offset, frame)
-
-
-def _fmt_time(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc).strftime(
-        "%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 def _check_counter(c: np.ndarray, loc: _Locator, out: _Collector) -> None:
@@ -174,7 +151,7 @@ def _check_time(s: np.ndarray, ms: np.ndarray, loc: _Locator, out: _Collector) -
         more = f" (and in {bad_ms.size - 1} more frame(s))" if bad_ms.size > 1 else ""
         out.add(loc.problem("timestamp", i, "timestamp_ms",
                             f"timestamp_ms is {int(ms[i])}, outside 0..999{more}"))
-    t = s.astype(np.int64) * 1000 + ms.astype(np.int64)
+    t = frame_times_ms({"timestamp_s": s, "timestamp_ms": ms})
     if t.size < 2:
         return
     step = np.diff(t)
@@ -191,7 +168,7 @@ def _check_time(s: np.ndarray, ms: np.ndarray, loc: _Locator, out: _Collector) -
             out.counts["timestamp"] = out.counts.get("timestamp", 0) + events.size - k
             break
         d = int(step[i])
-        a, b = _fmt_time(int(t[i])), _fmt_time(int(t[i + 1]))
+        a, b = format_utc(int(t[i])), format_utc(int(t[i + 1]))
         if d < 0:
             what = f"timestamp goes back by {-d / 1000:.3f} s (from {a} to {b} UTC)"
         else:
@@ -228,78 +205,72 @@ def _check_rotator(r: np.ndarray, loc: _Locator, out: _Collector) -> None:
         out.add(loc.problem("rotator", int(i) + 1, "rotator_index", what))
 
 
-def check_series(path, *, max_per_kind: int | None = None) -> SeriesCheck:
+def check_series(path, *, max_per_kind: int | None = None,
+                 frame_headers: np.ndarray | None = None) -> SeriesCheck:
     """Check a whole series; ``path`` is any part of it (or its bare name).
 
     Returns a :class:`SeriesCheck` whose ``problems`` are empty for a clean
     series.  ``max_per_kind`` keeps at most that many problems of each kind
-    (the rest are counted in ``omitted``).  Raises :class:`TvipsError` or
-    ``OSError`` only when the series cannot be read at all.
+    (the rest are counted in ``omitted``).  ``frame_headers``, the series'
+    frame headers if already read (with at least :data:`CHECKED_FIELDS`, in
+    the numbering of a permissive open), saves reading them again.  Raises
+    :class:`TvipsError` only when the series cannot be read at all.
     """
     out = _Collector(max_per_kind)
-    paths, after_gap, gap = list_parts(path)
-    first = paths[0]
-    header = read_main_header(first, validate=False)  # raises only when < 256 bytes
-    try:
-        validate_main_header(header, first)
-    except HeaderError as err:
-        prefix = f"{err.path}: byte {err.offset}: " if err.offset is not None else f"{err.path}: "
-        text = str(err)
-        out.add(Problem(str(first), "header", text[len(prefix):] if text.startswith(prefix)
-                        else text, err.offset))
+    found = list_parts(path)
+    first = found.first
+    header = read_main_header(first)  # raises only when < 256 bytes
+    for v in header_violations(header):
+        out.add(Problem(str(first), "header", v.text(), v.offset))
     if not layout_usable(header):
         return SeriesCheck(first, [first], 0, out.problems, out.omitted)
-    layout = SeriesLayout.from_header(header)
+    layout = RecordLayout.from_header(header)
 
-    if gap is not None:
-        later = ", ".join(p.name for p in after_gap[:3]) + (", …" if len(after_gap) > 3 else "")
-        out.add(Problem(str(gap), "numbering",
-                        f"part {gap.name} is missing but later parts exist ({later}); the "
-                        f"series is read up to the gap, so the {len(after_gap)} later "
+    if found.missing is not None:
+        later = ", ".join(p.name for p in found.after_gap[:3]) + (
+            ", …" if len(found.after_gap) > 3 else "")
+        out.add(Problem(str(found.missing), "numbering",
+                        f"part {found.missing.name} is missing but later parts exist ({later}); "
+                        f"the series is read up to the gap, so the {len(found.after_gap)} later "
                         f"part(s) are not checked"))
 
-    parts: list[Part] = []
-    first_frame = 0
-    stale_at = None
-    for index, p in enumerate(paths):
-        size = os.stat(p).st_size
-        offset = spec.LEN_MAIN_HEADER if index == 0 else 0
-        n, rest = divmod(max(size - offset, 0), layout.len_record)
-        last = index == len(paths) - 1
-        if rest and not last:
+    parts = measure_parts(found.parts, layout)
+    checked = []
+    for part in parts:
+        rest, last = part.trailing_bytes, part.index == len(parts) - 1
+        if rest and not last and part.size >= part.offset:
             out.add(Problem(
-                str(p), "stale-part",
-                f"{size} bytes is not a whole number of {layout.len_record}-byte records "
-                f"({n} records and {rest} bytes over): a stale part of another acquisition "
-                f"(another record size) or a damaged copy; readers refuse the series "
+                str(part.path), "stale-part",
+                f"{part.size} bytes is not a whole number of {layout.len_record}-byte records "
+                f"({part.num_frames} records and {rest} bytes over): a stale part of another "
+                f"acquisition (another record size) or a damaged copy; readers refuse the series "
                 f"(tvips_ks.open needs permissive=True); move it and the parts after it "
-                f"away. Frame headers from here on are not checked",
-                offset + n * layout.len_record))
-            if stale_at is None:
-                stale_at = index
-        elif rest:
+                f"away. Frame headers from here on are not checked", part.byte_range[1]))
+            break
+        if rest:
             out.add(Problem(
-                str(p), "partial-record",
-                f"partial record of {rest} bytes after {n} whole record(s) (records are "
-                f"{layout.len_record} bytes): the acquisition stopped mid-frame; readers drop "
-                f"it", offset + n * layout.len_record))
-        if n == 0 and index > 0 and size == 0:
-            out.add(Problem(str(p), "empty-part", "the part is empty (0 bytes)"))
-        if stale_at is None:
-            parts.append(Part(p, index, offset, n, first_frame, size, layout.len_record))
-            first_frame += n
-    num_frames = first_frame
-    if num_frames == 0:
+                str(part.path), "partial-record",
+                f"partial record of {rest} bytes after {part.num_frames} whole record(s) "
+                f"(records are {layout.len_record} bytes): the acquisition stopped mid-frame; "
+                f"readers drop it", part.byte_range[1]))
+        if part.num_frames == 0 and part.index > 0 and part.size == 0:
+            out.add(Problem(str(part.path), "empty-part", "the part is empty (0 bytes)"))
+        checked.append(part)
+    table = PartTable(checked, layout)
+    if table.num_frames == 0:
         out.add(Problem(str(first), "no-frames",
                         f"the series holds no complete frame (records are {layout.len_record} "
                         f"bytes)"))
-        return SeriesCheck(first, [p.path for p in parts], 0, out.problems, out.omitted)
-    headers = read_frame_headers(parts, layout, names=_CHECKED_FIELDS)
-    loc = _Locator([p for p in parts if p.num_frames], layout)
+        return SeriesCheck(first, [p.path for p in checked], 0, out.problems, out.omitted)
+    if frame_headers is None:
+        headers = read_frame_headers(table, names=CHECKED_FIELDS)
+    else:
+        headers = frame_headers[:table.num_frames]
+    loc = _Locator(table)
     _check_counter(headers["counter"], loc, out)
     _check_time(headers["timestamp_s"], headers["timestamp_ms"], loc, out)
     if "rotator_index" in headers.dtype.names:
         _check_rotator(headers["rotator_index"], loc, out)
     order = {k: i for i, k in enumerate(KINDS)}
     problems = sorted(out.problems, key=lambda q: (order.get(q.kind, len(KINDS)),))
-    return SeriesCheck(first, [p.path for p in parts], num_frames, problems, out.omitted)
+    return SeriesCheck(first, [p.path for p in checked], table.num_frames, problems, out.omitted)

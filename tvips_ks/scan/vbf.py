@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from .errors import ArgumentError
+from ..errors import ArgumentError
 
 __all__ = ["virtual_bright_field", "disk_mask"]
 
@@ -54,67 +54,60 @@ def disk_mask(frame_shape, radius=None, center=None):
 
 
 def _series_shape(frames):
-    """``(N, h, w)`` of an array-like stack, without reading any frame data
-    when the object has a ``shape``."""
-    shape = getattr(frames, "shape", None)
-    if shape is not None:
-        shape = tuple(shape)
-    else:
-        n = len(frames)
-        first = np.asarray(frames[0:1]) if n else np.empty((0, 1, 1))
-        shape = (n,) + tuple(first.shape[1:])
+    """``(N, h, w)`` of an array-like stack."""
+    shape = tuple(getattr(frames, "shape", ()))
     if len(shape) != 3:
         raise ArgumentError(f"frames must be an (N, h, w) stack, got shape {shape}")
     return shape
 
 
-def virtual_bright_field(frames, radius=None, center=None, chunk_frames=256):
+def virtual_bright_field(frames, radius=None, center=None, chunk_frames=256, *, start=0,
+                         stop=None, progress=None):
     """Mean of a central disk per frame, in one streaming pass.
 
     Parameters
     ----------
     frames : array-like, shape ``(N, h, w)``
-        A numpy array, an ``np.memmap``, or any object whose
-        ``__getitem__(slice)`` returns a numpy array of those frames (e.g. a
-        reader's lazy frame view).  Only ``chunk_frames`` frames are held at
-        a time.
+        A numpy array, an ``np.memmap``, or a lazy stack (``ds.frames``) whose
+        slices are numpy arrays.  Only ``chunk_frames`` frames are held at a
+        time.
     radius, center :
         The disk, see :func:`disk_mask` (default: radius ``min(h, w) // 8``,
         at least 1, at the frame centre).
     chunk_frames : int
         Frames read per step; bounds the memory used.
+    start, stop : int
+        The frames ``start:stop`` only (default all).
+    progress :
+        Something with ``update(n)`` (a :class:`tvips_ks.progress.Progress`).
 
     Returns
     -------
-    numpy.ndarray of float64, shape ``(N,)``
+    numpy.ndarray of float64, shape ``(stop - start,)``
     """
     chunk_frames = operator.index(chunk_frames)
     if chunk_frames < 1:
         raise ArgumentError(f"chunk_frames must be >= 1, got {chunk_frames}")
     n, h, w = _series_shape(frames)
+    start, stop, _ = slice(start, stop).indices(n)
     mask = disk_mask((h, w), radius, center)
-    # Only the disk's bounding box is needed: for numpy and memmap stacks
-    # slicing it out first means the rest of each frame is never touched
-    # (for a memmap, never read from disk).
+    # Only the disk's bounding box is needed: slicing it out first means the
+    # rest of each frame is never copied (for a lazy stack, never read).
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    box_mask = mask[y0:y1, x0:x1]
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    box_mask = mask[box]
     npix = int(box_mask.sum())
-    out = np.empty(n, dtype=np.float64)
-    crop_first = isinstance(frames, np.ndarray)
-    for i in range(0, n, chunk_frames):  # one step per chunk, not per frame
-        j = min(i + chunk_frames, n)
-        if crop_first:
-            box = frames[i:j, y0:y1, x0:x1]
-        else:
-            chunk = np.asarray(frames[i:j])
-            if chunk.shape != (j - i, h, w):
-                raise ArgumentError(
-                    f"frames[{i}:{j}] returned shape {chunk.shape}, "
-                    f"expected {(j - i, h, w)}")
-            box = chunk[:, y0:y1, x0:x1]
+    out = np.empty(max(stop - start, 0), dtype=np.float64)
+    for i in range(start, stop, chunk_frames):  # one step per chunk, not per frame
+        j = min(i + chunk_frames, stop)
+        chunk = np.asarray(frames[i:j, box[0], box[1]])
+        if chunk.shape != (j - i, *box_mask.shape):
+            raise ArgumentError(f"frames[{i}:{j}] gave shape {chunk.shape}, expected "
+                                f"{(j - i, *box_mask.shape)}")
         # float64 sums are exact for integer pixels (< 2**53 in total).
-        out[i:j] = box[:, box_mask].sum(axis=1, dtype=np.float64)
+        out[i - start:j - start] = chunk[:, box_mask].sum(axis=1, dtype=np.float64)
+        if progress is not None:
+            progress.update(j - i)
     out /= npix
     return out

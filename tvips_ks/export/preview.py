@@ -14,50 +14,20 @@ Two panels, drawn with matplotlib's Agg canvas (no display, no pyplot state):
 
 from __future__ import annotations
 
-import os
-import uuid
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ArgumentError
+from ..errors import ArgumentError, require
+from ..io.atomic import AtomicOutputs
+from ..scan.vbf import virtual_bright_field
 
-__all__ = ["render_preview", "frame_vbf", "DEFAULT_SIZE"]
+__all__ = ["render_preview", "DEFAULT_SIZE"]
 
 #: Default image size in pixels (width, height).
 DEFAULT_SIZE = (1200, 520)
 _DPI = 100
-
-
-class _Range:
-    """Frames ``start:stop`` of a stack, sliced on demand (for the VBF's streaming)."""
-
-    def __init__(self, frames, start, stop):
-        self._frames, self._start = frames, start
-        self.shape = (stop - start, *frames.shape[1:])
-
-    def __len__(self):
-        return self.shape[0]
-
-    def __getitem__(self, key):
-        i, j, _ = key.indices(self.shape[0])
-        return np.asarray(self._frames[self._start + i:self._start + j])
-
-
-def frame_vbf(frames, *, radius=None, center=None, progress=None) -> np.ndarray:
-    """The VBF of every frame of a stack, ``(N,)`` float64, with optional progress."""
-    from .vbf import virtual_bright_field
-
-    n = frames.shape[0]
-    step = 8192
-    out = np.empty(n, dtype=np.float64)
-    for i in range(0, n, step):
-        j = min(i + step, n)
-        out[i:j] = virtual_bright_field(_Range(frames, i, j), radius=radius, center=center,
-                                        chunk_frames=256)
-        if progress is not None:
-            progress.update(j - i)
-    return out
 
 
 def _scan_image(vbf: np.ndarray, frame_index: np.ndarray) -> tuple[np.ndarray, str]:
@@ -66,22 +36,11 @@ def _scan_image(vbf: np.ndarray, frame_index: np.ndarray) -> tuple[np.ndarray, s
         return image[None, :], ""
     if image.ndim > 2:
         lead = image.shape[:-2]
-        with np.errstate(all="ignore"), _quiet():
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns (padding)
             image = np.nanmean(image.reshape(-1, *image.shape[-2:]), axis=0)
         return image, f" (mean over the leading axes {lead})"
     return image, ""
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-
-        self._cm = warnings.catch_warnings()
-        self._cm.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._cm.__exit__(*exc)
 
 
 def _has(headers, name) -> bool:
@@ -89,34 +48,35 @@ def _has(headers, name) -> bool:
 
 
 def render_preview(ds, out, *, size=DEFAULT_SIZE, radius=None, center=None, vbf=None,
-                   note: str | None = None, title: str | None = None, progress=None) -> dict:
+                   note: str | None = None, title: str | None = None, overwrite: bool = False,
+                   progress=None) -> dict:
     """Draw the preview of ``ds`` (opened with its scan options) into the PNG ``out``.
 
     ``vbf`` is the per-frame VBF if already computed.  ``note`` replaces the
     scan image with a message (used when no scan could be found); ``title`` is
-    added to the figure's title (e.g. the scan options given).  Returns a
+    added to the figure's title (e.g. the scan options given).  An existing
+    ``out`` is replaced only with ``overwrite=True``.  Returns a
     summary: ``path``, ``size``, ``panel`` (what the right panel plots),
     ``scan_frames`` (first and last frame of the scan, or None).
     """
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise ArgumentError("preview needs matplotlib (pip install 'tvips-ks[preview]')") \
-            from None
-    out = Path(os.fspath(out))
+    matplotlib = require("matplotlib", extra="preview", purpose="preview")
+    Figure = require("matplotlib.figure", extra="preview", purpose="preview").Figure
+    out = Path(out).absolute()
     if out.suffix.lower() != ".png":
         raise ArgumentError(f"the preview is a PNG image: name the output *.png, not "
                             f"{out.name!r}")
     if not out.parent.is_dir():
         raise ArgumentError(f"the directory {out.parent} does not exist")
+    existing = [out] if out.exists() or out.is_symlink() else []
+    if existing and not overwrite:
+        raise ArgumentError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
     width, height = (int(v) for v in size)
     if width < 200 or height < 150 or width > 20000 or height > 20000:
         raise ArgumentError(f"the image size {width}x{height} is out of range "
                             f"(200x150 to 20000x20000 pixels)")
 
     if vbf is None:
-        vbf = frame_vbf(ds.frames, radius=radius, center=center, progress=progress)
+        vbf = virtual_bright_field(ds.frames, radius=radius, center=center, progress=progress)
     headers = ds.frame_headers
     n = ds.num_frames
     frame_numbers = np.arange(n)
@@ -190,21 +150,12 @@ def render_preview(ds, out, *, size=DEFAULT_SIZE, radius=None, center=None, vbf=
 
     heading = Path(ds.path).name
     if ds.scan is not None:
-        heading += (f"  —  detected by {ds.scan.method}: "
-                    f"{str(ds.scan.evidence).split(';')[0]}")
+        heading += f"  —  detected by {ds.scan.method}: {ds.scan.headline}"
     if title:
         heading += f"  —  {title}"
     fig.suptitle(heading, fontsize=10, wrap=True)
 
-    temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
-    try:
-        fig.savefig(temp, dpi=_DPI, format="png", metadata={"Software": f"tvips-ks, "
-                                                           f"matplotlib {matplotlib.__version__}"})
-        os.replace(temp, out)
-    except BaseException:
-        try:
-            temp.unlink()
-        except FileNotFoundError:
-            pass
-        raise
+    with AtomicOutputs([out], replace=existing) as (temp,):
+        fig.savefig(temp, dpi=_DPI, format="png", metadata={
+            "Software": f"tvips-ks, matplotlib {matplotlib.__version__}"})
     return {"path": out, "size": (width, height), "panel": panel, "scan_frames": scan_frames}

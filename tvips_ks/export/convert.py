@@ -1,8 +1,9 @@
 """Streaming export of a series to ``.npy``, zarr (v3) or HDF5.
 
 The data go out block by block: each block is a run of whole frames read
-through a short-lived memory map of just its records (the same task body as
-:meth:`TvipsDataset.to_dask`, no dask needed), written to the output, and dropped, so
+through a short-lived memory map of just its records (the body of every dask
+task, :func:`tvips_ks.io.gather.read_block`, no dask needed), written to the
+output, and dropped, so
 memory stays bounded by one block (``block_bytes``, 32 MiB by default)
 whatever the size of the series.  Blocks are chunks of the scan that fill the
 fastest axes first, so each one is a contiguous run of the C-ordered output.
@@ -33,21 +34,19 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import time
-import uuid
 from pathlib import Path
 
 import numpy as np
 
-from .errors import ArgumentError
-from .generated import layout as spec
-from .daskio import block_frames
-from .progress import Progress
-from .reader import map_frames
+from ..errors import ArgumentError, require
+from ..generated import tables
+from ..io.atomic import AtomicOutputs
+from ..io.chunks import iter_blocks, nav_blocks
+from ..io.gather import read_block
+from ..progress import Progress
 
-__all__ = ["convert", "FORMATS", "format_of", "header_dict", "block_chunks", "iter_blocks"]
+__all__ = ["convert", "FORMATS", "format_of", "header_dict"]
 
 FORMATS = {".npy": "npy", ".zarr": "zarr", ".h5": "hdf5", ".hdf5": "hdf5", ".hdf": "hdf5",
            ".nxs": "hdf5"}
@@ -73,51 +72,10 @@ def format_of(out, fmt=None) -> str:
 def header_dict(header: np.void) -> dict:
     """The main header as a JSON-able dict (``filler`` as a hex string)."""
     out = {}
-    for field in spec.MAIN_HEADER_FIELDS:
+    for field in tables.MAIN_HEADER_FIELDS:
         value = header[field.id]
         out[field.id] = bytes(value).hex() if field.dtype.startswith("V") else int(value)
     return out
-
-
-def block_chunks(nav_shape: tuple[int, ...], frame_bytes: int,
-                 block_bytes: int = _BLOCK_BYTES) -> tuple[int, ...]:
-    """Regular chunk sizes over ``nav_shape`` of about ``block_bytes``.
-
-    The fastest axes are filled first, so a block is ``(1, …, 1, k, full, …)``:
-    one contiguous run of the C-ordered array.
-    """
-    per_block = max(1, block_bytes // max(frame_bytes, 1))
-    chunks = []
-    for size in reversed(nav_shape):
-        take = max(1, min(size, per_block))
-        chunks.append(take)
-        per_block = per_block // size if take == size else 1
-    return tuple(reversed(chunks))
-
-
-def iter_blocks(nav_shape, chunks):
-    """Slices of every block of ``nav_shape`` in C order."""
-    grids = [range(0, size, c) for size, c in zip(nav_shape, chunks)]
-    for starts in np.ndindex(*(len(g) for g in grids)):
-        yield tuple(slice(g[i], min(g[i] + c, size))
-                    for g, i, c, size in zip(grids, starts, chunks, nav_shape))
-
-
-class _Reader:
-    """Reads the frames behind one block of the nav shape."""
-
-    def __init__(self, ds):
-        self.table = tuple((str(p.path), p.offset, p.num_frames, p.first_frame)
-                           for p in ds.files if p.num_frames)
-        lay = ds.layout
-        self.args = (lay.len_record, lay.len_frame_header, lay.frame_shape, lay.pixel_dtype.str)
-        self.frame_index = ds.frame_index
-        self.frame_shape = lay.frame_shape
-
-    def __call__(self, slices) -> np.ndarray:
-        shape = tuple(s.stop - s.start for s in slices) + self.frame_shape
-        frames = block_frames(self.frame_index, slices)
-        return map_frames(self.table, *self.args, frames).reshape(shape)
 
 
 def _jsonable(value):
@@ -128,18 +86,18 @@ def _jsonable(value):
     return value
 
 
-def _attrs(ds, nav_shape, scan_options) -> dict:
-    from . import __version__
+def _attrs(ds, nav_shape) -> dict:
+    from .. import __version__
 
     meta = ds.metadata
     scan = None
     if ds.frame_index is not None:
         scan = {"scan_shape": list(nav_shape)}
+        options = ds.scan.as_open_kwargs() if ds.scan is not None \
+            else ds.scan_options.as_open_kwargs()
+        scan.update({k: _jsonable(v) for k, v in options.items() if k != "scan_shape"})
         if ds.scan is not None:
-            scan.update({k: _jsonable(v) for k, v in ds.scan.as_open_kwargs().items()})
-            scan["detected_by"] = str(getattr(ds.scan, "method", ""))
-        scan.update({k: _jsonable(v) for k, v in (scan_options or {}).items()
-                     if k != "scan_shape"})
+            scan["detected_by"] = ds.scan.method
     return {
         "format": "TVIPS",
         "tvips_ks_version": __version__,
@@ -153,20 +111,6 @@ def _attrs(ds, nav_shape, scan_options) -> dict:
         "dims": [a.name for a in meta.axes],
         "acquisition_time": meta.acquisition_time.isoformat() if meta.acquisition_time else None,
     }
-
-
-def _temp_path(out: Path) -> Path:
-    return out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.partial")
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
 
 
 def _write_npy(target: Path, ds, shape, dtype, blocks, read, bar) -> None:
@@ -192,11 +136,7 @@ def _write_npz(path: Path, ds, attrs) -> None:
 
 
 def _write_zarr(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar) -> None:
-    try:
-        import zarr
-    except ImportError:
-        raise ArgumentError("writing zarr needs the zarr package (pip install "
-                            "'tvips-ks[convert]')") from None
+    zarr = require("zarr", extra="convert", purpose="writing zarr")
     if int(zarr.__version__.split(".")[0]) < 3:
         raise ArgumentError(f"writing zarr v3 needs zarr>=3, found {zarr.__version__}")
     root = zarr.open_group(store=str(target), mode="w", zarr_format=3)
@@ -242,11 +182,7 @@ def _storage_chunks(chunks, shape, frame_bytes, target):
 
 
 def _write_hdf5(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar) -> None:
-    try:
-        import h5py
-    except ImportError:
-        raise ArgumentError("writing HDF5 needs the h5py package (pip install "
-                            "'tvips-ks[convert]')") from None
+    h5py = require("h5py", extra="convert", purpose="writing HDF5")
     frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
     with h5py.File(target, "w") as f:
         data = f.create_dataset("data", shape=shape, dtype=dtype,
@@ -277,24 +213,24 @@ def _write_hdf5(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar
 
 
 def convert(ds, out, *, fmt=None, overwrite: bool = False, block_bytes: int = _BLOCK_BYTES,
-            progress=None, scan_options: dict | None = None) -> dict:
-    """Write ``ds.data`` (frames arranged by the dataset's scan options) to ``out``.
+            progress=None) -> dict:
+    """Write ``ds.data`` (frames arranged by the dataset's scan) to ``out``.
 
     ``fmt`` is ``"npy"``, ``"zarr"`` or ``"hdf5"`` (default: from the suffix).
-    An existing output is replaced only with ``overwrite=True``.  Returns a
-    summary: ``path``, ``format``, ``shape``, ``dtype``, ``nbytes``,
-    ``seconds``, ``block_shape`` and (for npy) ``sidecar``.  ``scan_options``
-    (the keyword arguments the dataset was opened with) are recorded in the
+    An existing output is replaced only with ``overwrite=True``, and only once
+    the new one is complete.  Returns a summary: ``path``, ``format``,
+    ``shape``, ``dtype``, ``nbytes``, ``seconds``, ``block_shape`` and (for
+    npy) ``sidecar``.  The dataset's scan options are recorded in the
     attributes.
     """
-    out = Path(os.fspath(out))
+    out = Path(out).absolute()
     fmt = format_of(out, fmt)
     sidecar = out.with_name(out.name + ".headers.npz") if fmt == "npy" else None
-    for target in (out, sidecar):
-        if target is not None and (target.exists() or target.is_symlink()):
-            if not overwrite:
-                raise ArgumentError(f"{target} exists; pass overwrite=True (--overwrite) to "
-                                    f"replace it")
+    finals = [out] + ([sidecar] if sidecar else [])
+    existing = [p for p in finals if p.exists() or p.is_symlink()]
+    if existing and not overwrite:
+        raise ArgumentError(f"{existing[0]} exists; pass overwrite=True (--overwrite) to "
+                            f"replace it")
     if not out.parent.is_dir():
         raise ArgumentError(f"the directory {out.parent} does not exist")
     if block_bytes < 1:
@@ -304,14 +240,16 @@ def convert(ds, out, *, fmt=None, overwrite: bool = False, block_bytes: int = _B
     nav_shape = shape[:-2]
     dtype = np.dtype(ds.dtype)
     frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
-    chunks = block_chunks(nav_shape, frame_bytes, block_bytes)
+    chunks = nav_blocks(nav_shape, frame_bytes, block_bytes)
     blocks = list(iter_blocks(nav_shape, chunks))
-    read = _Reader(ds)
-    attrs = _attrs(ds, nav_shape, scan_options)
+
+    def read(block):
+        return read_block(ds.table, ds.frame_index, block)
+
+    attrs = _attrs(ds, nav_shape)
     bar = Progress(math.prod(nav_shape), f"converting to {fmt}", progress)
-    temps = [_temp_path(out)] + ([_temp_path(sidecar)] if sidecar else [])
     start = time.monotonic()
-    try:
+    with AtomicOutputs(finals, replace=existing) as temps:
         if fmt == "npy":
             _write_npy(temps[0], ds, shape, dtype, blocks, read, bar)
             _write_npz(temps[1], ds, attrs)
@@ -319,15 +257,6 @@ def convert(ds, out, *, fmt=None, overwrite: bool = False, block_bytes: int = _B
             _write_zarr(temps[0], ds, shape, dtype, chunks, blocks, read, attrs, bar)
         else:
             _write_hdf5(temps[0], ds, shape, dtype, chunks, blocks, read, attrs, bar)
-        finals = [out] + ([sidecar] if sidecar else [])
-        for temp, final in zip(temps, finals):
-            if final.exists() or final.is_symlink():
-                _remove(final)
-            os.replace(temp, final)
-    except BaseException:
-        for temp in temps:
-            _remove(temp)
-        raise
     return {"path": out, "format": fmt, "shape": shape, "dtype": dtype,
             "nbytes": math.prod(shape) * dtype.itemsize, "seconds": time.monotonic() - start,
             "block_shape": (*chunks, *shape[-2:]), "sidecar": sidecar}

@@ -1,0 +1,55 @@
+"""``tvips-ks preview PATH OUT.png``: the VBF image of the scan and the per-frame scan signal."""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..dataset import TvipsDataset
+from ..errors import ScanDetectionError
+from ..export.preview import DEFAULT_SIZE, render_preview
+from ..progress import Progress
+from .common import (EXIT_OK, add_scan_options, cli_text, err, out, pair, positive_float,
+                     scan_options)
+
+
+def add_parser(sub):
+    p = sub.add_parser("preview", help="PNG: VBF image of the scan and the per-frame scan signal",
+                       description="A PNG with the virtual bright-field image of the scan "
+                       "and a plot of the scan positions or rotator index (or the VBF) "
+                       "against frame number, with the scan start and end marked.")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("out", metavar="OUT.png")
+    add_scan_options(p, default_shape="auto")
+    p.add_argument("--radius", type=positive_float, default=None, metavar="PX",
+                   help="bright-field disk radius in pixels (default min(h, w) // 8)")
+    p.add_argument("--center", type=pair(float), default=None, metavar="Y,X",
+                   help="disk centre in pixels (default: the frame centre)")
+    p.add_argument("--size", type=pair(int), default=None, metavar="WxH",
+                   help="image size in pixels (default 1200x520)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing OUT.png")
+    p.add_argument("--permissive", action="store_true", help="read a damaged series")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    options = scan_options(args)
+    note = None
+    try:
+        ds = TvipsDataset(args.path, permissive=args.permissive, **options.as_open_kwargs())
+    except ScanDetectionError as error:
+        text = cli_text(str(error))
+        note = f"No scan detected:\n{textwrap.fill(text, 60)}\n\nGive --scan-shape ROWS,COLS"
+        err(f"warning: {text.rstrip('.')}; the preview shows the frames only")
+        ds = TvipsDataset(args.path, permissive=args.permissive)
+    title = ds.scan_options.describe() if isinstance(ds.scan_options.scan_shape, tuple) \
+        else None
+    summary = render_preview(ds, args.out, size=args.size or DEFAULT_SIZE, radius=args.radius,
+                             center=args.center, note=note, title=title,
+                             overwrite=args.overwrite,
+                             progress=Progress(ds.num_frames, "virtual bright field"))
+    w, h = summary["size"]
+    scan = ""
+    if summary["scan_frames"]:
+        scan = f", scan frames {summary['scan_frames'][0]}–{summary['scan_frames'][1]}"
+    out(f"wrote {summary['path']} ({w}×{h} PNG; right panel: {summary['panel']}{scan})")
+    return EXIT_OK

@@ -1,0 +1,172 @@
+"""numpy's indexing rules, applied to a key for an array that is not in memory.
+
+:func:`analyse` takes any key numpy accepts for an array of a given shape and
+describes what it selects, axis by axis, in a form a reader can act on
+without building the array: per input axis a slice, an integer or
+coordinates over the broadcast shape of the advanced indices; where the
+advanced dimensions go in the result; and where ``None`` adds axes.
+
+numpy itself judges the key first, on a zero-byte stand-in of the same shape,
+so every key numpy refuses raises the same ``IndexError`` here, and the
+result shape is numpy's.  The rules followed (numpy's "Indexing on ndarrays"):
+
+* integer and boolean arrays (and 0-d ones, and Python booleans) are
+  advanced indices; once any is present, integers are advanced too;
+* an n-d boolean array stands for the n integer arrays of its ``nonzero()``;
+* the advanced indices broadcast together to one shape ``B``; if they are
+  next to each other in the key, ``B`` replaces them in place, otherwise it
+  comes first (``None``, a slice or ``...`` between them separates them,
+  even an ``...`` that stands for no axis).
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Selection", "analyse"]
+
+_STANDIN = np.empty((), dtype="V0")
+
+
+@dataclass
+class Selection:
+    """What a key selects from an array of ``shape``.
+
+    ``axes[i]`` is, for input axis ``i``, a ``slice`` (normalised, a basic
+    output axis), an ``int`` (dropped) or an int64 array of shape
+    :attr:`adv_shape` (its coordinate for every advanced element).
+    :attr:`canonical_shape` is the result with the advanced
+    dimensions first and then the basic ones in key order (``None`` axes
+    included); :attr:`adv_position` is where numpy puts the advanced
+    dimensions in the real result (0: they stay first).
+    """
+
+    shape: tuple[int, ...]
+    axes: list
+    adv_shape: tuple[int, ...] | None    #: None when the key has no advanced index
+    basic_dims: list                     #: in key order: ("axis", i) or ("new",)
+    adv_position: int
+    result_shape: tuple[int, ...]
+    adv_factor: int = 1                  #: 0 when a ``False`` scalar index empties the selection
+
+    @property
+    def canonical_shape(self) -> tuple[int, ...]:
+        basic = []
+        for kind in self.basic_dims:
+            if kind[0] == "new":
+                basic.append(1)
+            else:
+                s = self.axes[kind[1]]
+                basic.append(len(range(s.start, s.stop, s.step)))
+        return (*(self.adv_shape or ()), *basic)
+
+    def to_result(self, canonical: np.ndarray) -> np.ndarray:
+        """The canonical-order array rearranged as numpy would return it."""
+        nadv = len(self.adv_shape or ())
+        if nadv and self.adv_position:
+            order = list(range(nadv, nadv + self.adv_position)) + list(range(nadv)) \
+                + list(range(nadv + self.adv_position, canonical.ndim))
+            canonical = canonical.transpose(order)
+        assert canonical.shape == self.result_shape, (canonical.shape, self.result_shape)
+        return canonical
+
+
+def _is_int(item) -> bool:
+    if isinstance(item, (bool, np.bool_)) or isinstance(item, np.ndarray):
+        return False
+    try:
+        operator.index(item)
+    except TypeError:
+        return False
+    return True
+
+
+def analyse(key, shape: tuple[int, ...]) -> Selection:
+    """Describe what ``key`` selects from an array of ``shape`` (see :class:`Selection`)."""
+    shape = tuple(int(s) for s in shape)
+    result_shape = np.broadcast_to(_STANDIN, shape)[key].shape  # numpy judges the key
+    items = key if isinstance(key, tuple) else (key,)
+
+    # classify, as numpy does; arrays are converted once
+    parts = []  # (kind, value): slice, int, array, bool0, none, ellipsis
+    for item in items:
+        if item is None:
+            parts.append(("none", None))
+        elif item is Ellipsis:
+            parts.append(("ellipsis", None))
+        elif isinstance(item, slice):
+            parts.append(("slice", item))
+        elif isinstance(item, (bool, np.bool_)):
+            parts.append(("bool0", bool(item)))
+        elif _is_int(item):
+            parts.append(("int", operator.index(item)))
+        else:
+            arr = np.asarray(item)
+            if arr.dtype == bool:
+                if arr.ndim == 0:
+                    parts.append(("bool0", bool(arr)))
+                else:
+                    parts.append(("mask", arr))
+            else:
+                parts.append(("array", arr.astype(np.int64, copy=False)))
+    consumed = sum(p[1].ndim if p[0] == "mask" else 1
+                   for p in parts if p[0] in ("slice", "int", "array", "mask"))
+    if not any(p[0] == "ellipsis" for p in parts):
+        parts.append(("ellipsis", None))
+    has_adv = any(p[0] in ("array", "mask", "bool0") for p in parts)
+
+    # which parts are advanced, and are they next to each other in the key?
+    adv_at = [i for i, p in enumerate(parts)
+              if p[0] in ("array", "mask", "bool0") or (has_adv and p[0] == "int")]
+    consecutive = bool(adv_at) and adv_at[-1] - adv_at[0] + 1 == len(adv_at)
+    # (an ellipsis appended above comes after every advanced part: it separates none)
+
+    # assign input axes; collect advanced coordinate arrays (before broadcasting)
+    axes: list = [None] * len(shape)
+    basic_dims: list = []
+    adv_arrays: list = []   # (axis or None, array)
+    adv_factor = 1
+    axis = 0
+    position = None  # basic output dims before the first advanced part
+    for i, (kind, value) in enumerate(parts):
+        if adv_at and i == adv_at[0]:
+            position = len(basic_dims)
+        if kind == "none":
+            basic_dims.append(("new",))
+        elif kind == "ellipsis":
+            for _ in range(len(shape) - consumed):
+                axes[axis] = slice(*slice(None).indices(shape[axis]))
+                basic_dims.append(("axis", axis))
+                axis += 1
+            consumed = len(shape)  # a second, appended ellipsis adds nothing
+        elif kind == "slice":
+            axes[axis] = slice(*value.indices(shape[axis]))
+            basic_dims.append(("axis", axis))
+            axis += 1
+        elif kind == "int" and not has_adv:
+            axes[axis] = value + shape[axis] if value < 0 else value
+            axis += 1
+        elif kind in ("int", "array"):
+            arr = np.asarray(value, dtype=np.int64)
+            adv_arrays.append((axis, np.where(arr < 0, arr + shape[axis], arr)))
+            axis += 1
+        elif kind == "mask":
+            for coords in np.nonzero(value):
+                adv_arrays.append((axis, coords.astype(np.int64)))
+                axis += 1
+        elif kind == "bool0":
+            adv_arrays.append((None, np.zeros(1 if value else 0, dtype=np.int64)))
+            if not value:
+                adv_factor = 0
+    adv_shape = None
+    if has_adv:
+        broadcast = np.broadcast_arrays(*(a for _, a in adv_arrays))
+        adv_shape = broadcast[0].shape
+        for (ax, _), arr in zip(adv_arrays, broadcast):
+            if ax is not None:
+                axes[ax] = arr
+    return Selection(shape, axes, adv_shape, basic_dims,
+                     position if (has_adv and consecutive) else 0, result_shape, adv_factor)

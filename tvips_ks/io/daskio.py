@@ -1,0 +1,66 @@
+"""Lazy dask arrays of a series whose graphs hold paths and byte offsets, not arrays.
+
+Handing a memory map to dask makes it pull the data into memory (dask#11152;
+RosettaSciIO's "lazy" load takes the file size in RAM that way).  Here every
+task reads just its own frames while it runs (:func:`gather.read_frames`), so
+opening costs nothing, memory is bounded by the chunks in flight, and the
+graph pickles small enough to ship to a ``dask.distributed`` cluster.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+
+import numpy as np
+
+from ..errors import require
+from .chunks import block_frames, normalize_nav_chunks
+from .gather import read_frames
+from .parts import PartTable
+
+__all__ = ["to_dask", "graph_size_bytes"]
+
+
+def _load(table, frames, block_shape):
+    return read_frames(table, frames).reshape(block_shape)
+
+
+def to_dask(table: PartTable, nav_shape, frame_index=None, chunks="auto", name=None):
+    """A dask array ``(*nav_shape, h, w)`` of the frames of a series.
+
+    ``frame_index`` maps each scan position to a frame (−1 for zeros); ``None``
+    means the frames in order.  Each task carries the part table (paths and
+    offsets, in a loader shared by all tasks) and its own frame range or index
+    block: never a memory map.
+    """
+    da = require("dask.array", extra="dask", purpose="to_dask()")
+    from dask.base import tokenize
+
+    layout = table.layout
+    frame_shape, dtype = layout.frame_shape, layout.pixel_dtype
+    chunks = normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype,
+                                  [p.num_frames for p in table.parts]
+                                  if frame_index is None else None)
+    name = name or "tvips-" + tokenize(
+        [(str(p.path), p.offset, p.num_frames, p.size) for p in table.parts], layout,
+        nav_shape, chunks, None if frame_index is None else frame_index.tobytes())
+    nav_chunks = chunks[:len(nav_shape)]
+    bounds = [np.concatenate([[0], np.cumsum(c)]) for c in nav_chunks]
+    # one loader shared by every task: dask treats it as opaque, so it does not walk the
+    # part table once per task when it converts and fuses the graph
+    load = functools.partial(_load, table)
+    graph = {}
+    for block_id in itertools.product(*(range(len(c)) for c in nav_chunks)):
+        slices = tuple(slice(int(b[i]), int(b[i + 1])) for b, i in zip(bounds, block_id))
+        block_shape = tuple(s.stop - s.start for s in slices) + frame_shape
+        graph[(name, *block_id, 0, 0)] = (load, block_frames(frame_index, slices), block_shape)
+    meta = np.empty((0,) * (len(nav_shape) + 2), dtype=dtype)
+    return da.Array(graph, name, chunks, meta=meta)
+
+
+def graph_size_bytes(array) -> int:
+    """Pickled size of a dask array's graph (for tests and benchmarks)."""
+    import pickle
+
+    return len(pickle.dumps(dict(array.__dask_graph__())))

@@ -1,0 +1,146 @@
+"""Reading frames: the one routine every read path goes through.
+
+:func:`read_frames` takes a part table and either a range of frames or an
+array of frame numbers (−1 for a frame of zeros) and returns
+``(n, height, width)`` (or the pixels a basic signal key selects).  It maps
+just the records it needs, for as long as the result lives:
+
+* a range inside one part is a zero-copy view of a private (copy-on-write)
+  map of just its records: writable, and writing never reaches the file or a
+  later read;
+* anything else is gathered into a new array, one slice copy per run of
+  consecutive frames, through maps of bounded windows.
+
+Before mapping, each file's size is checked against the table, so a file
+that shrank after the series was opened gives a :class:`SeriesError` instead
+of a bus error.  The frame stack, scan arrays, dask tasks, convert and save
+all read here.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+
+import numpy as np
+
+from .chunks import block_frames
+from .files import os_error
+from .parts import Part, PartTable, check_unchanged
+
+__all__ = ["read_frames", "read_block", "map_records", "WINDOW_BYTES"]
+
+#: A gather maps at most this many bytes of one file at a time, so its address
+#: space and resident pages stay bounded however scattered the frames are.
+WINDOW_BYTES = 256 * 2**20
+
+
+def map_records(part: Part, first: int, count: int, dtype: np.dtype) -> np.ndarray:
+    """``count`` records of ``part`` from its local record ``first``, as one element each.
+
+    A private map of just these records, alive as long as the returned array.
+    """
+    pos = part.offset + first * part.len_record
+    end = pos + count * part.len_record
+    try:
+        with open(part.path, "rb") as f:
+            check_unchanged(part, os.fstat(f.fileno()).st_size, end,
+                            part.first_frame + first)
+            base = pos - pos % mmap.ALLOCATIONGRANULARITY
+            mapped = mmap.mmap(f.fileno(), end - base, access=mmap.ACCESS_COPY, offset=base)
+    except OSError as err:
+        raise os_error(err, part.path) from None
+    return np.ndarray((count,), dtype=dtype, buffer=mapped, offset=pos - base)
+
+
+def _images(table: PartTable, part: Part, first: int, count: int) -> np.ndarray:
+    return map_records(part, first, count, table.layout.image_dtype)["image"]
+
+
+def _out_shape(table: PartTable, pixels: tuple) -> tuple[int, ...]:
+    probe = np.broadcast_to(np.empty((), dtype="V0"), table.layout.frame_shape)
+    return probe[pixels].shape
+
+
+def read_frames(table: PartTable, frames, pixels: tuple = ()) -> np.ndarray:
+    """Frames ``(start, stop)`` or ``frames`` (an array of frame numbers, −1 for zeros).
+
+    ``pixels`` is a basic index (ints and slices) into each frame, applied
+    while reading so that only those pixels are copied.  Returns
+    ``(n, *selected frame shape)``.
+    """
+    layout = table.layout
+    if isinstance(frames, tuple):
+        start, stop = (int(v) for v in frames)
+        pieces = []
+        while start < stop:
+            part = table.part_of(start)
+            count = min(stop, part.first_frame + part.num_frames) - start
+            pieces.append(_images(table, part, start - part.first_frame, count)
+                          [(slice(None), *pixels)])
+            start += count
+        if len(pieces) == 1:
+            return pieces[0]
+        if pieces:
+            return np.concatenate(pieces)
+        return np.empty((0, *_out_shape(table, pixels)), dtype=layout.pixel_dtype)
+    wanted = np.asarray(frames, dtype=np.int64).ravel()
+    out = np.empty((wanted.size, *_out_shape(table, pixels)), dtype=layout.pixel_dtype)
+    positions = np.flatnonzero(wanted >= 0)
+    if positions.size < wanted.size:
+        out[wanted < 0] = 0
+    real = wanted[positions]
+    owner = table.locate(real)
+    window = max(1, WINDOW_BYTES // layout.len_record)
+    for p in np.unique(owner):
+        part = table.used[int(p)]
+        sel = np.flatnonzero(owner == p)
+        local = real[sel] - part.first_frame
+        order = np.argsort(local, kind="stable")  # read in file order, window by window
+        local, sel = local[order], sel[order]
+        cuts = np.flatnonzero(np.diff(local // window)) + 1
+        for run in np.split(np.arange(local.size), cuts):
+            lo, hi = int(local[run[0]]), int(local[run[-1]]) + 1
+            view = _images(table, part, lo, hi - lo)
+            src = local[run] - lo
+            dst = positions[sel[run]]
+            if pixels:
+                view = view[(slice(None), *pixels)]
+            _copy_runs(view, src, dst, out)
+    return out
+
+
+def read_block(table: PartTable, frame_index, block: tuple) -> np.ndarray:
+    """The frames behind one block of positions (slices of the scan), ``(*block, h, w)``.
+
+    ``frame_index`` None means the frames in file order.  The body of every
+    dask task and of every streamed conversion.
+    """
+    shape = tuple(s.stop - s.start for s in block) + table.layout.frame_shape
+    return read_frames(table, block_frames(frame_index, block)).reshape(shape)
+
+
+def _copy_runs(view: np.ndarray, src: np.ndarray, dst: np.ndarray, out: np.ndarray) -> None:
+    """``out[dst] = view[src]``, one slice copy per run of consecutive frames.
+
+    ``src`` is sorted here (file order), so runs are forward; a run that is
+    also consecutive in ``dst`` (forward or backward: a snake row) is one slice
+    copy.  Scattered frames are gathered with one fancy index instead.
+    """
+    n = src.size
+    if n == 0:
+        return
+    step_src, step_dst = np.diff(src), np.diff(dst)
+    same = np.ones(max(n - 1, 0), dtype=bool)
+    same[1:] = step_dst[1:] == step_dst[:-1]
+    breaks = (step_src != 1) | (np.abs(step_dst) != 1) | ~same
+    begins = np.flatnonzero(np.concatenate([[True], breaks]))
+    if begins.size > max(8, n // 8):
+        out[dst] = view[src]
+        return
+    for b, e in zip(begins.tolist(), [*begins[1:].tolist(), n]):
+        a, d, count = int(src[b]), int(dst[b]), e - b
+        if count > 1 and dst[b + 1] < d:  # a run written backwards (a reversed scan row)
+            out[d - count + 1:d + 1] = view[a:a + count][::-1]
+        else:
+            out[d:d + count] = view[a:a + count]

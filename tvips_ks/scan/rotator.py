@@ -1,0 +1,160 @@
+"""Scan detection from the rotator index (``rotator_index``, written by EM-Konos).
+
+The 1-based scan-point number, which repeats and skips.  The scan runs from
+the first increase to the last increase before the value drops (or the series
+ends); the number of points N is the largest value.  Square when N is a
+perfect square; otherwise the row length comes from the image content and
+must divide N.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ScanDetectionError
+from .arrange import apply_winding, index_map_from_rotator, scan_index_map
+from .content import MIN_PERIOD_SCORE, MIN_ROW_LENGTH, MIN_ROWS, candidate_widths, choose, \
+    describe, candidate_layouts, row_period
+from .result import ScanDetection
+from .vbf import virtual_bright_field
+
+__all__ = ["from_rotator"]
+
+# -- method 2: rotator index ----------------------------------------------------------
+
+def _rotator_extent(r):
+    """(start, stop) frames of a rotator scan, both inclusive, or None.
+
+    Signed differences: a drop must not count as an increase.
+    """
+    d = np.diff(r)
+    inc = np.flatnonzero(d > 0)
+    if not inc.size:
+        return None
+    i0 = int(inc[0])
+    # The frame before the first increase belongs to the scan if it carries
+    # a scan point (>= 1).  Its value's run starts the scan -- unless that
+    # run is the series' leading constant, whose last frame is taken.
+    if r[i0] < 1:
+        start = i0 + 1
+    else:
+        changes = np.flatnonzero(d[:i0] != 0)
+        start = int(changes[-1]) + 1 if changes.size else i0
+    drops = np.flatnonzero(d[start:] < 0)
+    last = start + int(drops[0]) if drops.size else r.size - 1  # last frame before the drop
+    inc_before = inc[inc < last]
+    stop = int(inc_before[-1]) + 1 if inc_before.size else start
+    return start, stop
+
+
+def from_rotator(headers, n, frames, image_content, notes):
+    names = headers.dtype.names
+    if "rotator_index" not in names:
+        notes.append("rotator index: no rotator_index field")
+        return None
+    r = headers["rotator_index"].astype(np.int64)
+    extent = _rotator_extent(r) if n >= 2 else None
+    if extent is None:
+        notes.append("rotator index: never increases")
+        return None
+    start, stop = extent
+    num_points = int(r[stop])
+    if num_points < 4 or stop - start < 3:
+        notes.append(f"rotator index: only {num_points} scan point(s) from "
+                     f"frame {start} to {stop}")
+        return None
+    if num_points > 2 * (stop - start + 1):
+        # fewer frames than half the points can never pass the skipped-points test
+        # below; refusing here also keeps a damaged rotator_index (say 3e9) from
+        # sizing an allocation
+        raise ScanDetectionError(
+            f"rotator index: scan from frame {start} to {stop} claims {num_points} points "
+            f"for {stop - start + 1} frames: too many skipped points to trust (or a "
+            f"damaged rotator_index). Pass scan_shape=(rows, cols), scan_start_frame={start} "
+            f"to open().")
+    linear = index_map_from_rotator(r, start, stop, num_points)
+
+    seg = r[start:stop + 1]
+    in_range = (seg >= 1) & (seg <= num_points)
+    chosen = np.zeros(seg.size, dtype=bool)
+    chosen[in_range] = linear[seg[in_range] - 1] == np.arange(start, stop + 1)[in_range]
+    agree = int(np.count_nonzero(chosen))
+    hit = int(np.count_nonzero(np.bincount(seg[in_range], minlength=num_points + 1)))
+    found = (f"rotator index: scan from frame {start} to {stop}, {num_points} "
+             f"points, {hit} of them with their own frame")
+    if hit * 2 < num_points:
+        raise ScanDetectionError(
+            found + ": too many skipped points to trust. Pass "
+            f"scan_shape=(rows, cols), scan_start_frame={start} to open().")
+
+    side = math.isqrt(num_points)
+    vbf = None
+    want_content = image_content is True or side * side != num_points
+    if want_content and frames is not None:
+        vbf = virtual_bright_field(frames, start=start, stop=stop + 1)[linear - start]
+
+    layout, seen = (_rotator_row_length(vbf, num_points) if vbf is not None
+                    else (None, "there are no frames to find the row length from"))
+    if layout is not None and (side * side != num_points or layout.shape[1] != side):
+        shape = layout.shape
+        how = f"row length {shape[1]} from the image content ({seen})"
+    elif side * side == num_points:
+        shape, how = (side, side), "square"
+    else:
+        raise ScanDetectionError(
+            found + f"; {num_points} is not a square and {seen}. Pass "
+            f"scan_shape=(rows, cols) with rows*cols={num_points}, "
+            f"scan_start_frame={start} to open().")
+
+    winding, hysteresis = None, 0
+    if vbf is None:
+        note = ("; fly-back or snake not checked (the rotator index does not "
+                "record the scan direction; EM-Konos scans are usually snake: "
+                "pass winding_scan_axis='x' if rows zig-zag, or call "
+                "detect_scan(..., image_content=True))")
+    else:
+        best, rival, clear = choose(candidate_layouts(vbf, shape))
+        if clear:
+            winding, hysteresis = best.winding, best.hysteresis
+            note = f"; rows line up {best.score:.2f} as {describe(best)}"
+            if rival is not None:
+                note += f" ({describe(rival)}: {rival.score:.2f})"
+        else:
+            note = (f"; the image content cannot tell {describe(best)} "
+                    f"({best.score:.2f}) from {describe(rival)} "
+                    f"({rival.score:.2f}): fly-back assumed, pass "
+                    "winding_scan_axis='x' if rows zig-zag")
+    frame_index = apply_winding(linear.reshape(shape), winding, hysteresis)
+    kwargs_map = scan_index_map(n, shape, start, winding, hysteresis, pad=True)
+    exact = bool(np.array_equal(kwargs_map, frame_index))
+    evidence = found + f"; {how} {shape[0]}x{shape[1]}" + note
+    if not exact:
+        evidence += ("; repeated or skipped points make frame_index differ from "
+                     "as_open_kwargs()")
+    return ScanDetection(shape, start, winding, hysteresis, frame_index,
+                         "rotator_index", agree, start, n - stop - 1, evidence, exact)
+
+
+def _rotator_row_length(vbf, num_points):
+    """(layout or None, description) of a rotator scan from its VBF in
+    scan-point order.  The row length must divide the number of points."""
+    period, score = row_period(vbf, MIN_ROW_LENGTH, num_points // MIN_ROWS)
+    if period is None:
+        return None, "the image content shows no row period"
+    candidates = [w for w in candidate_widths(period)
+                  if num_points % w == 0 and num_points // w >= MIN_ROWS]
+    if score < MIN_PERIOD_SCORE or not candidates:
+        return None, (f"the image-content period {period} (score {score:.1f}) "
+                      f"is not clear (need {MIN_PERIOD_SCORE:g}) or does not "
+                      f"divide {num_points}")
+    layouts = [t for w in candidates for t in candidate_layouts(vbf, (num_points // w, w))]
+    best, rival, clear = choose(layouts)
+    if not clear:
+        return None, (f"the image content fits {describe(best)} "
+                      f"({best.score:.2f}) hardly better than {describe(rival)} "
+                      f"({rival.score:.2f})")
+    return best, f"period {period}, score {score:.1f}"
+
+
