@@ -146,7 +146,34 @@ def derive_layout(spec: dict) -> dict:
         bits_per_pixel=tuple(by_id["bits_per_pixel"]["valid"]["any-of"]),
         min_width=by_id["width"]["valid"]["min"], min_height=by_id["height"]["valid"]["min"],
         title=spec["meta"]["title"],
+        doc=spec.get("doc", "").strip(),
+        image_doc=next(a for a in types["record"]["seq"] if a["id"] == "image")["doc"].strip(),
+        sources=sources(spec),
     )
+
+
+def doc_refs(node: dict) -> list[str]:
+    """A node's ``doc-ref`` as a list (Kaitai allows one string or a list)."""
+    refs = node.get("doc-ref", [])
+    return [refs] if isinstance(refs, str) else list(refs)
+
+
+def markdown_ref(ref: str) -> str:
+    """``URL description`` as a Markdown link; a bare URL as an autolink."""
+    url, _, text = ref.strip().partition(" ")
+    if not url.startswith(("http://", "https://")):
+        return ref.strip()
+    return f"[{text.strip()}]({url})" if text.strip() else f"<{url}>"
+
+
+def sources(spec: dict) -> list[tuple[str, list[str]]]:
+    """(where, refs) for the spec itself and every seq attribute that has a doc-ref."""
+    found = [("the format", doc_refs(spec))] if doc_refs(spec) else []
+    for type_name, type_spec in spec.get("types", {}).items():
+        for attr in type_spec.get("seq", []):
+            if doc_refs(attr):
+                found.append((f"`{type_name}.{attr['id']}`", doc_refs(attr)))
+    return found
 
 
 def first_paragraph(doc: str) -> str:
@@ -337,6 +364,10 @@ def render_format_doc(layout: dict, compiler_version: str) -> str:
                          f"{f['orig_id'] or ''} | {doc} |")
         return "\n".join(lines)
 
+    source_lines = []
+    for where, refs in layout["sources"]:
+        source_lines.append(f"- {where}: " + "; ".join(markdown_ref(r) for r in refs))
+
     enum_lines = []
     for name, values in layout["enums"].items():
         enum_lines.append(f"`{name}`:\n")
@@ -347,10 +378,14 @@ def render_format_doc(layout: dict, compiler_version: str) -> str:
 Generated from `spec/tvips.ksy` by `spec/generate.py` ({compiler_version}); do not edit.
 All values are little-endian and packed.
 
+{layout["doc"]}
+
 ## Files
 
-A series is `name_000.tvips`, `name_001.tvips`, … Only `_000` starts with the
-{layout["len_main"]}-byte main header. Every file then holds whole records; a record is
+A series is `name_000.tvips`, `name_001.tvips`, …, or one file `name.tvips`
+without a part number, laid out like a `_000` file. Only `_000` (or the single
+file) starts with the {layout["len_main"]}-byte main header. Every file then
+holds whole records; a record is
 a frame header followed by an image of `height` rows of `width` pixels, each an
 unsigned integer of `bits_per_pixel / 8` bytes. Record size:
 `len_frame_header_in_use + width * height * bits_per_pixel / 8`, where
@@ -360,7 +395,9 @@ for version 2.
 Frame *k* of a file starts at `{layout["len_main"]} + k * len_record` in `_000`
 and at `k * len_record` in the other files.
 
-## Main header ({layout["len_main"]} bytes, `_000` only)
+{" ".join(layout["image_doc"].split())}
+
+## Main header ({layout["len_main"]} bytes, `_000` or the single file only)
 
 {table(layout["main"])}
 
@@ -380,6 +417,10 @@ bytes; a field exists only when the header holds it whole (offset + size ≤
 ## Enums
 
 {chr(10).join(enum_lines)}
+
+## Sources
+
+{chr(10).join(source_lines)}
 """
 
 

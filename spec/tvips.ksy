@@ -22,9 +22,23 @@ doc: |
   the file sizes and from per-frame fields (`rotator_index`, `scan_x`,
   `scan_y`).
 
-  This top-level type reads the first file of a series. A continuation file
-  (`_001`, `_002`, …) is read with the type `continuation_part`, given the
-  main header of `_000`.
+  A single file without a part number, `name.tvips`, is a series of one part:
+  it is laid out exactly like a `_000` file (main header, then records), at
+  any size. Such files exist: the MicroED deposit Zenodo 10995139 (XF416
+  camera, 300 kV, CC-BY-4.0) holds four files `…_series1.tvips` …
+  `…_series4.tvips`, no `_NNN` part among them; one of them is 2,357,249,684
+  bytes = 256 + 281 × (180 + 2048 × 2048 × 2), one whole, unsplit series of
+  281 frames (the depositors may have renamed them). pyautoprocess (Nelson
+  lab) reads one file of this kind, and its tests name them without a part
+  number. RosettaSciIO, TVIPSconverter and TVIPS's `recorder` script accept
+  only a name ending in `_000.tvips`; Leginon finds the first part by
+  `_000.tvips` in its name, although a docstring of its upload code names
+  EM-MENU sets `Image%03d.tvips`. When `name_000.tvips` exists beside
+  `name.tvips`, the numbered series is the one to read.
+
+  This top-level type reads the first file of a series (or the single file).
+  A continuation file (`_001`, `_002`, …) is read with the type
+  `continuation_part`, given the main header of `_000`.
 
   All values are little-endian and packed. No official TVIPS description of
   the format is public; the layout here is the one every known reader agrees
@@ -32,9 +46,22 @@ doc: |
   Field names follow those readers; the vendor names, as LiberTEM gives them,
   are kept in `-orig-id`. Where sources disagree on a meaning, the field's
   `doc` says so.
+
+  Readers that read the same bytes differently: Leginon (`pyami/tvips.py`)
+  reads the main header as signed 32-bit integers and pixels as signed 8- or
+  16-bit integers, and takes the frame-header size from offset 48 whatever
+  the version; TVIPS's `recorder` script (2018) shapes each image as
+  (`width`, `height`) rows × columns, transposed for non-square images, and
+  cannot read version 1.
 doc-ref:
   - https://github.com/hyperspy/rosettasciio/blob/main/rsciio/tvips/_api.py
   - https://github.com/LiberTEM/LiberTEM/blob/master/src/libertem/io/dataset/tvips.py
+  - https://doi.org/10.5281/zenodo.10995139 BIR-MicroED deposit (XF416, 300 kV, CC-BY-4.0) with un-numbered single-file series
+  - https://github.com/jhin0410-lgtm/materials-characterization-analyzer/blob/a8d304403c64cb973af32682c444343e267bd5e8/case_studies/zenodo_bir_300kev_saed_header_prefix/verified_header_prefix_snapshot.json third-party analysis giving the deposit's first 256 bytes
+  - https://github.com/nwvlahakis/BIR-MicroED-analysis-scripts/blob/0f1457a53734194eeedc7f9eb48c5aa21b66d93a/imageconversion_and_Braggintensityanalyses/read_tvips.m the deposit's MATLAB reader (180-byte XF416 frame headers)
+  - https://github.com/leginon-org/leginon/blob/50a2c706cff625fc4f861b12fcbfe969e961f9d4/pyami/tvips.py Leginon's reader (Apache-2.0)
+  - https://github.com/din14970/TVIPSconverter/blob/d1f2a6303829788a98090ce58623f0d02640bd6d/Original/tvips.utils/utils/recorder.py TVIPS's recorder script (Marco Oster/TVIPS 2018, v0.6.8)
+  - https://github.com/theNelsonLab/autoprocess/blob/8d96b2365cbddcbfb8ee4c3b400eba15f00c656d/src/pyautoprocess/tvips.py pyautoprocess's reader
 seq:
   - id: header
     type: main_header
@@ -87,7 +114,12 @@ types:
         type: u4
         valid:
           min: 1
-        doc: Image width in pixels (the fast axis, the length of a row).
+        doc: |
+          Image width in pixels (the fast axis, the length of a row), as
+          RosettaSciIO, LiberTEM and pyautoprocess read it. TVIPS's
+          `recorder` script instead shapes each image as `width` rows of
+          `height` pixels; the two agree for square images only, and no
+          non-square camera file has been published to settle it.
       - id: height
         -orig-id: IYDim
         type: u4
@@ -98,11 +130,20 @@ types:
         -orig-id: IBPP
         type: u4
         valid:
-          any-of: [8, 16, 32]
+          any-of: [8, 16, 32, 64]
         doc: |
-          Bits per pixel. Camera files hold 8 or 16; RosettaSciIO's writer
-          also produces 32 (and 64, which this spec rejects). Pixels are
-          unsigned integers of `bits_per_pixel / 8` bytes.
+          Bits per pixel; pixels are unsigned integers of
+          `bits_per_pixel / 8` bytes. Camera files hold 8 or 16, and camera
+          software reads only those (LiberTEM accepts 8 and 16, TVIPS's
+          `recorder` script reads anything but 8 as 16-bit, pyautoprocess
+          only 16). 32 and 64 are written by HyperSpy/RosettaSciIO only: its
+          writer stores `bits_per_pixel = 8 × itemsize` of whatever array it
+          is given, so uint32 and uint64 data (sums, counted data) give 32
+          and 64 (its signed and float data too, as bit patterns that read
+          back unsigned). Leginon reads 8 and 16 as signed integers.
+        doc-ref:
+          - https://github.com/hyperspy/rosettasciio/blob/bc254db14cd7d4d23169b11aeb622a0a7eac1fbe/rsciio/tvips/_api.py RosettaSciIO 0.15's writer (bitsperpixel = itemsize × 8)
+          - https://github.com/leginon-org/leginon/blob/50a2c706cff625fc4f861b12fcbfe969e961f9d4/pyami/tvips.py Leginon (int8, int16)
       - id: offset_x
         -orig-id: IXOff
         type: u4
@@ -125,11 +166,20 @@ types:
         -orig-id: IPixelSize
         type: u4
         doc: |
-          Physical pixel size in nm. The TVIPS `recorder` script uses it as
-          the size of a detector pixel (in its camera-length calibration), so
-          it is not a specimen-plane or reciprocal-space calibration.
-          RosettaSciIO, however, reads and writes it as the signal-axis scale
-          in nm (imaging) or 1/nm (diffraction), rounded to an integer.
+          Size of an unbinned detector pixel in nm, whatever the binning: the
+          XF416 series of Zenodo 10995139 holds 15500 (the 15.5 µm sensor
+          pixel) at `bin_x` = `bin_y` = 2. A binned image pixel is
+          `pixel_size_nm × bin_x` wide and `pixel_size_nm × bin_y` high, as
+          TVIPS's `recorder` script computes it ("nm, physical pixel size";
+          `pixelsize × binx` in its camera-length calibration). It is not a
+          specimen-plane or reciprocal-space calibration. HyperSpy's and
+          RosettaSciIO's writer, however, store the signal-axis scale here, in
+          nm (imaging) or 1/nm (diffraction), rounded to an integer, and
+          their reader reads it back as that scale; their files are marked by
+          "HYPERSPY" in `filler`.
+        doc-ref:
+          - https://github.com/jhin0410-lgtm/materials-characterization-analyzer/blob/a8d304403c64cb973af32682c444343e267bd5e8/case_studies/zenodo_bir_300kev_saed_header_prefix/verified_header_prefix_snapshot.json pixelsize 15500 with binx = biny = 2
+          - https://github.com/din14970/TVIPSconverter/blob/d1f2a6303829788a98090ce58623f0d02640bd6d/Original/tvips.utils/utils/recorder.py TVIPS's recorder script
       - id: high_tension_kv
         -orig-id: IHT
         type: u4
@@ -139,8 +189,13 @@ types:
         type: u4
         doc: |
           Total magnification including the post-magnification and
-          correction factors. In diffraction the TVIPS `recorder` script
-          treats it as the camera length (its unit is not documented).
+          correction factors. In diffraction TVIPS's `recorder` script treats
+          it as the camera length (a comment there says centimetres; not
+          otherwise documented). It can be 0 in diffraction: the XF416
+          selected-area diffraction series of Zenodo 10995139 holds 0, so no
+          camera length is recorded. 0 means unknown.
+        doc-ref:
+          - https://github.com/jhin0410-lgtm/materials-characterization-analyzer/blob/a8d304403c64cb973af32682c444343e267bd5e8/case_studies/zenodo_bir_300kev_saed_header_prefix/verified_header_prefix_snapshot.json magtotal 0
       - id: len_frame_header
         -orig-id: IImgHeaderBytes
         type: u4
@@ -148,16 +203,29 @@ types:
           expr: version == 1 or _ >= 12
         doc: |
           Size of each frame header in bytes. Only meaningful for version 2;
-          version 1 frame headers are 12 bytes whatever this field says.
-          Version 2 files seen so far use 60 (HyperSpy's writer), 108 or 112
-          (EM-Scan, per LiberTEM) and 180 (MicroED data).
+          version 1 frame headers are 12 bytes whatever this field says
+          (Leginon nevertheless uses this field for version 1 too). Version 2
+          files seen so far use 60 (HyperSpy's writer), 108 or 112 (EM-Scan,
+          per LiberTEM) and 180: the XF416 MicroED series of Zenodo 10995139
+          holds 180, the deposit's MATLAB reader skips 180 bytes before each
+          image, and pyautoprocess's tests build 180-byte headers. Bytes past
+          the fields known below are kept as `padding`.
+        doc-ref:
+          - https://github.com/jhin0410-lgtm/materials-characterization-analyzer/blob/a8d304403c64cb973af32682c444343e267bd5e8/case_studies/zenodo_bir_300kev_saed_header_prefix/verified_header_prefix_snapshot.json frameheaderbytes 180
+          - https://github.com/nwvlahakis/BIR-MicroED-analysis-scripts/blob/0f1457a53734194eeedc7f9eb48c5aa21b66d93a/imageconversion_and_Braggintensityanalyses/read_tvips.m header_size 180
       - id: filler
         -orig-id: dummy
         size: 204
         doc: |
-          Unused filler to the end of the 256-byte header. Camera files are
-          said to hold "TVIPS TVIPS …"; HyperSpy's writer puts
-          "HYPERSPY HYPERSPY …".
+          Unused filler to the end of the 256-byte header. In the XF416
+          series of Zenodo 10995139 it is 204 zero bytes (its SHA-256, as
+          published, is that of 204 zeros; no "TVIPS" text). That camera
+          files hold "TVIPS TVIPS …" is a comment in TVIPSconverter, not seen
+          in a published file. HyperSpy's writer puts "HYPERSPY HYPERSPY …",
+          tvips-ks's "TVIPS-KS …".
+        doc-ref:
+          - https://github.com/jhin0410-lgtm/materials-characterization-analyzer/blob/a8d304403c64cb973af32682c444343e267bd5e8/case_studies/zenodo_bir_300kev_saed_header_prefix/verified_header_prefix_snapshot.json dummy_sha256 of the filler
+          - https://github.com/din14970/TVIPSconverter/blob/02a70d87957327404efc3bb5ac50f116213f9b6d/tvipsconverter/utils/recorder.py "just writes out TVIPS TVIPS TVIPS"
     instances:
       len_frame_header_in_use:
         value: 'version == 1 ? 12 : len_frame_header'
@@ -188,7 +256,11 @@ types:
           The image: `height` rows of `width` pixels, row-major (the pixel at
           row y, column x is at byte `(y * width + x) * bytes_per_pixel`),
           each pixel a little-endian unsigned integer of `bytes_per_pixel`
-          bytes.
+          bytes. Leginon reads pixels as signed int8/int16 (and its upload
+          code clamps values below −1 to −1), so 16-bit counts of 32768 and
+          more turn negative there.
+        doc-ref:
+          - https://github.com/leginon-org/leginon/blob/0365c1dd765a94efadbdc9f54db4018e08250f10/leginon/diffrtransfer.py numpy.where(numarray < -1, -1, numarray)
   frame_header:
     -orig-id: TVIPS_RECORDER_FRAME_HEADER
     doc: |

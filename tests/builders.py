@@ -33,6 +33,41 @@ FRAME_FIELDS = [
 ]
 
 
+#: The first 256 bytes of the XF416 MicroED series in Zenodo record 10995139
+#: (`…_series1.tvips`, 2,357,249,684 bytes), as published by a third-party
+#: analysis (jhin0410-lgtm/materials-characterization-analyzer,
+#: case_studies/zenodo_bir_300kev_saed_header_prefix/verified_header_prefix_snapshot.json):
+#: every field below, and a filler whose SHA-256 is that of 204 zero bytes.
+XF416_MAIN = dict(len_header=256, version=2, width=2048, height=2048, bits_per_pixel=16,
+                  offset_x=0, offset_y=0, bin_x=2, bin_y=2, pixel_size_nm=15500,
+                  high_tension_kv=300, mag_total=0, len_frame_header=180)
+XF416_FILLER = bytes(204)
+#: The deposit file's size and frame count: 256 + 281 × (180 + 2048 × 2048 × 2).
+XF416_FILE_SIZE = 2_357_249_684
+XF416_FRAMES = 281
+
+
+def xf416_standin(num_frames: int = 5, width: int = 16, height: int = 16,
+                  seed: int = 14) -> "Series":
+    """A small stand-in of the XF416 file: its main header with small frames.
+
+    Kept from the deposit: version 2, 16 bits, 180-byte frame headers, a zero
+    filler, bin 2×2, pixel_size_nm 15500 (the unbinned detector pixel), 300 kV,
+    mag_total 0. Its frame headers were not published; they are filled as a
+    selected-area diffraction series at 1 frame/s would be (tem_mode 2, counter
+    1…N, one second apart, no rotator, no stage or holder values), and bytes
+    108–180 (beyond every known field) are random, as site-specific bytes would be.
+    """
+    zero = {n: 0 for n, _, _ in FRAME_FIELDS}
+    zero.update(counter=list(range(1, num_frames + 1)),
+                timestamp_s=[1_713_400_000 + i for i in range(num_frames)],
+                timestamp_ms=0, tem_mode=2)
+    main = dict(XF416_MAIN, width=width, height=height)
+    return Series(version=2, width=width, height=height, bits_per_pixel=16,
+                  len_frame_header=180, num_frames=num_frames, seed=seed, main=main,
+                  filler=XF416_FILLER, frames=zero)
+
+
 def fields_in(len_frame_header: int):
     return [(n, c, o) for n, c, o in FRAME_FIELDS if o + 4 <= len_frame_header]
 
@@ -51,6 +86,7 @@ class Series:
     seed: int = 0
     main: dict = field(default_factory=dict)
     filler: bytes = b"TVIPS " * 34
+    frames: dict = field(default_factory=dict)  # frame-header field -> scalar or per-frame values
 
     def __post_init__(self):
         rng = np.random.default_rng(self.seed)
@@ -66,6 +102,9 @@ class Series:
                 else:  # exactly representable float32 values
                     values[name] = float(np.float32(rng.integers(-4096, 4096) / 8))
             values["timestamp_ms"] = i % 1000 if "timestamp_ms" in values else None
+            for name, value in self.frames.items():
+                if name in values:
+                    values[name] = value[i] if np.ndim(value) else value
             self.header_values.append(values)
         self.padding = [rng.bytes(self.len_in_use - self.known_end) for _ in range(self.num_frames)]
         self.main_values = dict(len_header=256, version=self.version, width=self.width,
@@ -118,6 +157,33 @@ class Series:
             path.write_bytes(raw)
             paths.append(path)
         return paths
+
+    def write_single(self, directory: Path, name: str = "series.tvips") -> Path:
+        """Write the whole series as one file without a part number (``name``).
+
+        Laid out like a ``_000`` part: the main header, then every record.
+        """
+        assert not self.frames_per_part, "a single file holds every frame"
+        path = Path(directory) / name
+        path.write_bytes(self.part_bytes()[0])
+        return path
+
+    def write_sparse(self, path: Path, total_frames: int) -> list[int]:
+        """One file of ``total_frames`` records, holding this series' records sparsely.
+
+        Record 0 goes to frame 0 and the others to the last frames of the file;
+        the records between are holes (zero bytes, no disk space). Returns the
+        frame number each of this series' records landed at.
+        """
+        assert total_frames >= self.num_frames
+        at = [0] + list(range(total_frames - self.num_frames + 1, total_frames))
+        with open(path, "wb") as f:
+            f.write(self.main_header_bytes())
+            f.truncate(len(self.main_header_bytes()) + total_frames * self.len_record)
+            for i, frame in enumerate(at):
+                f.seek(len(self.main_header_bytes()) + frame * self.len_record)
+                f.write(self.record_bytes(i))
+        return at
 
     def expected_frame_headers(self) -> dict:
         """Field name → list of values over all frames."""

@@ -246,7 +246,7 @@ CASES = [
     Case("version-max", with_main(version=0xFFFFFFFF), HeaderError, "s_000.tvips", 4),
     Case("bpp-0", with_main(bits_per_pixel=0), HeaderError, "s_000.tvips", 16),
     Case("bpp-12", with_main(bits_per_pixel=12), HeaderError, "s_000.tvips", 16),
-    Case("bpp-64", with_main(bits_per_pixel=64), HeaderError, "s_000.tvips", 16),
+    Case("bpp-128", with_main(bits_per_pixel=128), HeaderError, "s_000.tvips", 16),
     Case("width-0", with_main(width=0), HeaderError, "s_000.tvips", 8),
     Case("height-0", with_main(height=0), HeaderError, "s_000.tvips", 12),
     Case("width-2^31", with_main(width=2**31), TruncatedRecordError, "s_000.tvips", 256,
@@ -538,7 +538,7 @@ BAD_HEADERS = [
     ("version", 0, {}), ("version", 3, {}), ("version", 2**32 - 1, {}),
     ("width", 0, {}), ("height", 0, {}),
     ("bits_per_pixel", 0, {}), ("bits_per_pixel", 1, {}), ("bits_per_pixel", 12, {}),
-    ("bits_per_pixel", 24, {}), ("bits_per_pixel", 64, {}),
+    ("bits_per_pixel", 24, {}), ("bits_per_pixel", 128, {}),
     ("len_frame_header", 0, {}), ("len_frame_header", 11, {}),
     # several bad fields: the first in the header is reported
     ("version", 3, {"bits_per_pixel": 12, "width": 0}),

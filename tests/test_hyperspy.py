@@ -398,8 +398,10 @@ def test_path_objects_and_bare_names(series):
     with pytest.raises(ValueError):
         rs_tvips.file_reader(str(path.with_name("tvips-ks-imaging.tvips")))
     (a,) = ks_tvips.file_reader(path.with_name("tvips-ks-imaging.tvips"))
-    (b,) = ks_tvips.file_reader(str(path.with_name("tvips-ks-imaging_001.tvips")))
+    (b,) = ks_tvips.file_reader(str(path))
     np.testing.assert_array_equal(a["data"], b["data"])
+    with pytest.warns(TvipsWarning, match="tvips-ks-imaging_000.tvips"):  # read with _000
+        assert ks_tvips.file_reader(str(path.with_name("tvips-ks-imaging_001.tvips"))) == []
 
 
 def test_frame_header_bytes_beyond_known_fields_are_kept_raw(tmp_path):

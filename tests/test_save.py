@@ -114,16 +114,18 @@ def test_fields_beyond_the_core_lengthen_the_header(tmp_path):
         assert ds.frame_headers["scan_x"].tolist() == [0, 1, 2, 3]
 
 
-@pytest.mark.parametrize("dtype", ["f4", "i2", "?", "u8", "c8"])
+@pytest.mark.parametrize("dtype", ["f4", "i2", "?", "i8", "c8", "f8"])
 def test_unsupported_pixel_types_are_refused(tmp_path, dtype):
     with pytest.raises(ArgumentError, match="unsigned"):
         tvips_ks.save(tmp_path / "x.tvips", np.zeros((2, 3, 3), dtype))
     assert not list(tmp_path.iterdir())
 
 
-def test_uint32_is_written_with_a_warning(tmp_path):
-    data = frames((2, 3, 3), "u4")
-    with pytest.warns(TvipsWarning, match="32-bit"):
+@pytest.mark.parametrize("dtype", ["u4", "u8"])
+def test_uint32_and_uint64_are_written_with_a_warning(tmp_path, dtype):
+    """HyperSpy writes them; camera software reads 8 and 16 bits only (issue 14)."""
+    data = frames((2, 3, 3), dtype)
+    with pytest.warns(TvipsWarning, match=f"{np.dtype(dtype).itemsize * 8}-bit"):
         tvips_ks.save(tmp_path / "x.tvips", data)
     with tvips_ks.open(tmp_path / "x.tvips") as ds:
         assert np.array_equal(np.asarray(ds.frames), data)

@@ -359,7 +359,7 @@ def test_javascript_parser_reads_the_shipped_example():
 
 @pytest.mark.parametrize("field,value,path", [
     ("version", 3, "/types/main_header/seq/1"),
-    ("bits_per_pixel", 64, "/types/main_header/seq/4"),
+    ("bits_per_pixel", 128, "/types/main_header/seq/4"),
     ("width", 0, "/types/main_header/seq/2"),
     ("len_frame_header", 11, "/types/main_header/seq/12"),
 ])

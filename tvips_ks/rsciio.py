@@ -15,10 +15,17 @@ field by field, is listed in docs/hyperspy.md.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
+from .dataset import open as open_dataset
 from .errors import TvipsWarning, warn
 from .generated import tables
+from .hyperspy.read import signal_dict
+from .io.naming import parse_series_name
+from .io.writer import save
+from .scan.arrange import apply_winding
 
 __all__ = ["file_reader", "file_writer", "format_name", "description", "full_support",
            "file_extensions", "default_extension", "writes", "non_uniform_axis"]
@@ -37,19 +44,37 @@ def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
                 winding_scan_axis=None, hysteresis=0, rechunking="auto"):
     """Read a TVIPS series as RosettaSciIO does: ``[signal_dict]``.
 
-    ``filename`` is any part of the series or its name without a part number
-    (``str`` or ``os.PathLike``).  ``lazy=True`` gives a dask array whose chunks
-    follow ``rechunking`` (``"auto"``, ``False``/``None`` for one chunk per
-    part or scan row, a dask chunks tuple or dict); eager reading returns a
-    numpy array.  The scan options have RosettaSciIO's meaning.
-    """
-    from .dataset import open as open_dataset
-    from .hyperspy.read import signal_dict
+    ``filename`` is the first part of a series (``scan_000.tvips``) or a single
+    un-numbered file (``str`` or ``os.PathLike``).  A later part
+    (``scan_001.tvips``) gives ``[]`` with a warning: its frames are read with
+    the first part, so that ``hs.load("scan_*.tvips", file_format=tvips_ks.rsciio)``
+    reads the series once, not once per part.  ``lazy=True`` gives a dask
+    array whose chunks follow ``rechunking`` (``"auto"``, ``False``/``None``
+    for one chunk per part or scan row, a dask chunks tuple or dict); eager
+    reading returns a numpy array.
 
-    if winding_scan_axis is None and hysteresis:
-        warn(TvipsWarning(f"hysteresis={hysteresis!r} is ignored without winding_scan_axis (as "
-                          f"RosettaSciIO ignores it)"))
-        hysteresis = 0
+    The scan options have RosettaSciIO's meaning, including its leniency:
+    ``scan_shape="auto"`` ignores ``scan_start_frame`` and applies
+    ``winding_scan_axis``/``hysteresis`` to the detected scan, and
+    ``hysteresis`` without ``winding_scan_axis`` is ignored.
+    """
+    name, index = parse_series_name(filename)
+    if index:
+        warn(TvipsWarning(f"{os.fspath(filename)} is part {index} of the series "
+                          f"{name.part(0).name}; its frames are read with that part, so it "
+                          f"gives no signal of its own (load {name.part(0).name})"))
+        return []
+    if winding_scan_axis is None:
+        hysteresis = 0  # RosettaSciIO ignores it without a winding
+    if isinstance(scan_shape, str) and scan_shape == "auto":
+        with open_dataset(filename, scan_shape="auto", rechunking=rechunking) as ds:
+            if winding_scan_axis is not None:  # RosettaSciIO: the winding is the user's
+                detected = ds.scan
+                linear = apply_winding(detected.frame_index, detected.winding_scan_axis,
+                                       detected.hysteresis)
+                ds = open_dataset(filename, rechunking=rechunking, frame_index=apply_winding(
+                    linear, winding_scan_axis, hysteresis))
+            return [signal_dict(ds, lazy=lazy)]
     with open_dataset(filename, scan_shape=scan_shape, scan_start_frame=scan_start_frame,
                       winding_scan_axis=winding_scan_axis, hysteresis=hysteresis,
                       rechunking=rechunking) as ds:
@@ -75,8 +100,6 @@ def file_writer(filename, signal, max_file_size=None, version=2, frame_header_ex
     signal's axes and metadata are mapped by
     :func:`tvips_ks.hyperspy.write.save_arguments_from_signal`.
     """
-    from .io.writer import save
-
     if max_file_size is not None:
         data = signal.data if hasattr(signal, "axes_manager") else signal["data"]
         minimum = _minimum_file_size(data, version, frame_header_extra_bytes)

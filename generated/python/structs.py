@@ -19,7 +19,7 @@ MainHeader = Struct(
     'height' / Int32ul,
     Check(this.height >= 1),
     'bits_per_pixel' / Int32ul,
-    Check(lambda ctx: ctx.bits_per_pixel in (8, 16, 32)),
+    Check(lambda ctx: ctx.bits_per_pixel in (8, 16, 32, 64)),
     'offset_x' / Int32ul,
     'offset_y' / Int32ul,
     'bin_x' / Int32ul,

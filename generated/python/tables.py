@@ -25,11 +25,11 @@ MAIN_HEADER_FIELDS = (
     Field('version', 'IVersion', 4, 4, 'u4', '<u4', None,
           'Format version. Version 1 has 12-byte frame headers; version 2 has frame headers of `len_frame_header` bytes.'),
     Field('width', 'IXDim', 8, 4, 'u4', '<u4', None,
-          'Image width in pixels (the fast axis, the length of a row).'),
+          "Image width in pixels (the fast axis, the length of a row), as RosettaSciIO, LiberTEM and pyautoprocess read it. TVIPS's `recorder` script instead shapes each image as `width` rows of `height` pixels; the two agree for square images only, and no non-square camera file has been published to settle it."),
     Field('height', 'IYDim', 12, 4, 'u4', '<u4', None,
           'Image height in pixels (the number of rows).'),
     Field('bits_per_pixel', 'IBPP', 16, 4, 'u4', '<u4', None,
-          "Bits per pixel. Camera files hold 8 or 16; RosettaSciIO's writer also produces 32 (and 64, which this spec rejects). Pixels are unsigned integers of `bits_per_pixel / 8` bytes."),
+          "Bits per pixel; pixels are unsigned integers of `bits_per_pixel / 8` bytes. Camera files hold 8 or 16, and camera software reads only those (LiberTEM accepts 8 and 16, TVIPS's `recorder` script reads anything but 8 as 16-bit, pyautoprocess only 16). 32 and 64 are written by HyperSpy/RosettaSciIO only: its writer stores `bits_per_pixel = 8 × itemsize` of whatever array it is given, so uint32 and uint64 data (sums, counted data) give 32 and 64 (its signed and float data too, as bit patterns that read back unsigned). Leginon reads 8 and 16 as signed integers."),
     Field('offset_x', 'IXOff', 20, 4, 'u4', '<u4', None,
           'Camera region-of-interest offset along x, in detector pixels; generally 0. RosettaSciIO misuses it as a physical axis offset.'),
     Field('offset_y', 'IYOff', 24, 4, 'u4', '<u4', None,
@@ -39,15 +39,15 @@ MAIN_HEADER_FIELDS = (
     Field('bin_y', 'IYBin', 32, 4, 'u4', '<u4', None,
           'Camera binning along y.'),
     Field('pixel_size_nm', 'IPixelSize', 36, 4, 'u4', '<u4', None,
-          'Physical pixel size in nm. The TVIPS `recorder` script uses it as the size of a detector pixel (in its camera-length calibration), so it is not a specimen-plane or reciprocal-space calibration. RosettaSciIO, however, reads and writes it as the signal-axis scale in nm (imaging) or 1/nm (diffraction), rounded to an integer.'),
+          'Size of an unbinned detector pixel in nm, whatever the binning: the XF416 series of Zenodo 10995139 holds 15500 (the 15.5 µm sensor pixel) at `bin_x` = `bin_y` = 2. A binned image pixel is `pixel_size_nm × bin_x` wide and `pixel_size_nm × bin_y` high, as TVIPS\'s `recorder` script computes it ("nm, physical pixel size"; `pixelsize × binx` in its camera-length calibration). It is not a specimen-plane or reciprocal-space calibration. HyperSpy\'s and RosettaSciIO\'s writer, however, store the signal-axis scale here, in nm (imaging) or 1/nm (diffraction), rounded to an integer, and their reader reads it back as that scale; their files are marked by "HYPERSPY" in `filler`.'),
     Field('high_tension_kv', 'IHT', 40, 4, 'u4', '<u4', None,
           'Accelerating voltage (high tension) in kV.'),
     Field('mag_total', 'IMagTotal', 44, 4, 'u4', '<u4', None,
-          'Total magnification including the post-magnification and correction factors. In diffraction the TVIPS `recorder` script treats it as the camera length (its unit is not documented).'),
+          "Total magnification including the post-magnification and correction factors. In diffraction TVIPS's `recorder` script treats it as the camera length (a comment there says centimetres; not otherwise documented). It can be 0 in diffraction: the XF416 selected-area diffraction series of Zenodo 10995139 holds 0, so no camera length is recorded. 0 means unknown."),
     Field('len_frame_header', 'IImgHeaderBytes', 48, 4, 'u4', '<u4', None,
-          "Size of each frame header in bytes. Only meaningful for version 2; version 1 frame headers are 12 bytes whatever this field says. Version 2 files seen so far use 60 (HyperSpy's writer), 108 or 112 (EM-Scan, per LiberTEM) and 180 (MicroED data)."),
+          "Size of each frame header in bytes. Only meaningful for version 2; version 1 frame headers are 12 bytes whatever this field says (Leginon nevertheless uses this field for version 1 too). Version 2 files seen so far use 60 (HyperSpy's writer), 108 or 112 (EM-Scan, per LiberTEM) and 180: the XF416 MicroED series of Zenodo 10995139 holds 180, the deposit's MATLAB reader skips 180 bytes before each image, and pyautoprocess's tests build 180-byte headers. Bytes past the fields known below are kept as `padding`."),
     Field('filler', 'dummy', 52, 204, 'bytes[204]', 'V204', None,
-          'Unused filler to the end of the 256-byte header. Camera files are said to hold "TVIPS TVIPS …"; HyperSpy\'s writer puts "HYPERSPY HYPERSPY …".'),
+          'Unused filler to the end of the 256-byte header. In the XF416 series of Zenodo 10995139 it is 204 zero bytes (its SHA-256, as published, is that of 204 zeros; no "TVIPS" text). That camera files hold "TVIPS TVIPS …" is a comment in TVIPSconverter, not seen in a published file. HyperSpy\'s writer puts "HYPERSPY HYPERSPY …", tvips-ks\'s "TVIPS-KS …".'),
 )
 
 #: Every known frame-header field; a field exists in a series when its
@@ -118,7 +118,7 @@ LEN_FRAME_HEADER_V1 = 12
 LEN_FRAME_HEADER_CORE = 60
 MIN_LEN_FRAME_HEADER_V2 = 12
 VERSIONS = (1, 2)
-BITS_PER_PIXEL = (8, 16, 32)
+BITS_PER_PIXEL = (8, 16, 32, 64)
 MIN_WIDTH = 1
 MIN_HEIGHT = 1
 

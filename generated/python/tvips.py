@@ -22,9 +22,23 @@ class Tvips(KaitaiStruct):
     the file sizes and from per-frame fields (`rotator_index`, `scan_x`,
     `scan_y`).
     
-    This top-level type reads the first file of a series. A continuation file
-    (`_001`, `_002`, …) is read with the type `continuation_part`, given the
-    main header of `_000`.
+    A single file without a part number, `name.tvips`, is a series of one part:
+    it is laid out exactly like a `_000` file (main header, then records), at
+    any size. Such files exist: the MicroED deposit Zenodo 10995139 (XF416
+    camera, 300 kV, CC-BY-4.0) holds four files `…_series1.tvips` …
+    `…_series4.tvips`, no `_NNN` part among them; one of them is 2,357,249,684
+    bytes = 256 + 281 × (180 + 2048 × 2048 × 2), one whole, unsplit series of
+    281 frames (the depositors may have renamed them). pyautoprocess (Nelson
+    lab) reads one file of this kind, and its tests name them without a part
+    number. RosettaSciIO, TVIPSconverter and TVIPS's `recorder` script accept
+    only a name ending in `_000.tvips`; Leginon finds the first part by
+    `_000.tvips` in its name, although a docstring of its upload code names
+    EM-MENU sets `Image%03d.tvips`. When `name_000.tvips` exists beside
+    `name.tvips`, the numbered series is the one to read.
+    
+    This top-level type reads the first file of a series (or the single file).
+    A continuation file (`_001`, `_002`, …) is read with the type
+    `continuation_part`, given the main header of `_000`.
     
     All values are little-endian and packed. No official TVIPS description of
     the format is public; the layout here is the one every known reader agrees
@@ -33,12 +47,43 @@ class Tvips(KaitaiStruct):
     are kept in `-orig-id`. Where sources disagree on a meaning, the field's
     `doc` says so.
     
+    Readers that read the same bytes differently: Leginon (`pyami/tvips.py`)
+    reads the main header as signed 32-bit integers and pixels as signed 8- or
+    16-bit integers, and takes the frame-header size from offset 48 whatever
+    the version; TVIPS's `recorder` script (2018) shapes each image as
+    (`width`, `height`) rows × columns, transposed for non-square images, and
+    cannot read version 1.
+    
     .. seealso::
        Source - https://github.com/hyperspy/rosettasciio/blob/main/rsciio/tvips/_api.py
     
     
     .. seealso::
        Source - https://github.com/LiberTEM/LiberTEM/blob/master/src/libertem/io/dataset/tvips.py
+    
+    
+    .. seealso::
+       BIR-MicroED deposit (XF416, 300 kV, CC-BY-4.0) with un-numbered single-file series - https://doi.org/10.5281/zenodo.10995139
+    
+    
+    .. seealso::
+       third-party analysis giving the deposit's first 256 bytes - https://github.com/jhin0410-lgtm/materials-characterization-analyzer/blob/a8d304403c64cb973af32682c444343e267bd5e8/case_studies/zenodo_bir_300kev_saed_header_prefix/verified_header_prefix_snapshot.json
+    
+    
+    .. seealso::
+       the deposit's MATLAB reader (180-byte XF416 frame headers) - https://github.com/nwvlahakis/BIR-MicroED-analysis-scripts/blob/0f1457a53734194eeedc7f9eb48c5aa21b66d93a/imageconversion_and_Braggintensityanalyses/read_tvips.m
+    
+    
+    .. seealso::
+       Leginon's reader (Apache-2.0) - https://github.com/leginon-org/leginon/blob/50a2c706cff625fc4f861b12fcbfe969e961f9d4/pyami/tvips.py
+    
+    
+    .. seealso::
+       TVIPS's recorder script (Marco Oster/TVIPS 2018, v0.6.8) - https://github.com/din14970/TVIPSconverter/blob/d1f2a6303829788a98090ce58623f0d02640bd6d/Original/tvips.utils/utils/recorder.py
+    
+    
+    .. seealso::
+       pyautoprocess's reader - https://github.com/theNelsonLab/autoprocess/blob/8d96b2365cbddcbfb8ee4c3b400eba15f00c656d/src/pyautoprocess/tvips.py
     """
 
     class TemMode(IntEnum):
@@ -329,7 +374,7 @@ class Tvips(KaitaiStruct):
             if not self.height >= 1:
                 raise kaitaistruct.ValidationLessThanError(1, self.height, self._io, u"/types/main_header/seq/3")
             self.bits_per_pixel = self._io.read_u4le()
-            if not  ((self.bits_per_pixel == 8) or (self.bits_per_pixel == 16) or (self.bits_per_pixel == 32)) :
+            if not  ((self.bits_per_pixel == 8) or (self.bits_per_pixel == 16) or (self.bits_per_pixel == 32) or (self.bits_per_pixel == 64)) :
                 raise kaitaistruct.ValidationNotAnyOfError(self.bits_per_pixel, self._io, u"/types/main_header/seq/4")
             self.offset_x = self._io.read_u4le()
             self.offset_y = self._io.read_u4le()
