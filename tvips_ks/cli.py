@@ -5,6 +5,7 @@
     tvips-ks check PATH...                    validate whole series; exit 0 clean, 1 problems
     tvips-ks convert PATH OUT [scan options]  to .npy (+ .headers.npz), .zarr (v3) or .h5
     tvips-ks preview PATH OUT.png [scan options]  VBF image and per-frame scan signal
+    tvips-ks inspect [PATH...] [--port N] [--no-browser]  the browser inspector
 
 Scan options mirror ``tvips_ks.open``: ``--scan-shape 64,64`` or ``auto``,
 ``--scan-start-frame N``, ``--winding x|y``, ``--hysteresis N``, ``--pad``.
@@ -200,6 +201,16 @@ def _parser() -> argparse.ArgumentParser:
                    help="image size in pixels (default 1200x520)")
     p.add_argument("--permissive", action="store_true", help="read a damaged series")
     p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("inspect", help="browser inspector: serve the page and series on 127.0.0.1",
+                       description="Serve the browser inspector and the named series, read-only, "
+                       "on 127.0.0.1, and open it in the browser. The page also works on its own "
+                       "from file:// (drop the parts on it).")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="any part of each series to serve")
+    p.add_argument("--port", type=_nonneg_int, default=None, metavar="N",
+                   help="port to listen on (default: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the URL, do not open a browser")
+    p.set_defaults(func=cmd_inspect)
     return parser
 
 
@@ -757,6 +768,15 @@ def cmd_preview(args) -> int:
     return EXIT_OK
 
 
+# -- inspect ------------------------------------------------------------------------------
+
+def cmd_inspect(args) -> int:
+    from .inspect_server import serve
+
+    serve(args.paths, port=args.port, open_browser=not args.no_browser)
+    return EXIT_OK
+
+
 # -- entry point --------------------------------------------------------------------------
 
 def _message(err: BaseException) -> str:
@@ -781,7 +801,7 @@ def main(argv=None) -> int:
     except SystemExit as exit_:  # --help, --version
         return exit_.code if isinstance(exit_.code, int) else EXIT_OK
     if args.command is None:
-        _err("error: choose a command: info, dump, check, convert or preview "
+        _err("error: choose a command: info, dump, check, convert, preview or inspect "
              "(see 'tvips-ks --help')")
         return EXIT_ERROR
     debug = bool(os.environ.get("TVIPS_KS_DEBUG"))
