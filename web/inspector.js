@@ -85,11 +85,12 @@
       $('#tab-' + v).setAttribute('aria-selected', String(v === view));
     });
     document.body.dataset.view = view;
-    if (!state.series || state.series.fatal) return;
+    if (!state.series) return;
+    if (view === 'layout') renderAudit(state.frame);
+    if (state.series.fatal) return;
     if (view === 'plot') drawPlot();
     if (view === 'frames') showFrame(state.frame);
     if (view === 'vbf') drawVbf();
-    if (view === 'layout') renderAudit(state.frame);
   }
 
   // ------------------------------------------------------------------ opening
@@ -143,8 +144,8 @@
       setupPlotFields();
       setupFrameControls();
       fillScanForm();
-      renderAudit(0);
     }
+    renderAudit(0);
     api.state = s.fatal ? 'error' : 'ready';
     document.body.dataset.state = api.state;
     setStatus(s.fatal ? s.fatal : s.name + ': ' + s.numFrames + ' frames in ' + s.parts.length + ' part(s)');
@@ -274,7 +275,7 @@
     ].map(function (h) { return el('th', { text: h }); }))]);
     rows.forEach(function (r) {
       table.appendChild(el('tr', { 'data-id': r.id, 'data-value': JSON.stringify(r.value === undefined ? null : r.value),
-        'data-enum': r.enum === undefined ? '' : String(r.enum) }, [
+        'data-enum': r.enum === undefined || r.enum === null ? '' : String(r.enum) }, [
         el('td', { className: 'num', text: String(r.offset) }), el('td', { className: 'num', text: String(r.size) }),
         el('td', { text: r.type }), el('td', { className: 'id', text: r.id }), el('td', { text: r.orig_id || '' }),
         el('td', { className: 'value', text: r.text }), el('td', { className: 'doc', text: r.doc }),
@@ -403,14 +404,18 @@
     g.strokeStyle = '#1f5fa8';
     g.fillStyle = '#1f5fa8';
     if (n > w) {
-      // min-max per pixel column
+      // min-max per pixel column, joined to the previous column's last value
+      var prev = NaN;
       for (var px = 0; px < w; px++) {
         var a = Math.floor(px / w * n), b = Math.max(a + 1, Math.floor((px + 1) / w * n)), mn = Infinity, mx = -Infinity;
+        var lastHere = NaN;
         for (var k = a; k < b && k < n; k++) {
           var u = values[k];
-          if (Number.isFinite(u)) { if (u < mn) mn = u; if (u > mx) mx = u; }
+          if (Number.isFinite(u)) { if (u < mn) mn = u; if (u > mx) mx = u; lastHere = u; }
         }
-        if (mn === Infinity) continue;
+        if (mn === Infinity) { prev = NaN; continue; }
+        if (Number.isFinite(prev)) { mn = Math.min(mn, prev); mx = Math.max(mx, prev); }
+        prev = lastHere;
         g.fillRect(m.l + px, Y(mx), 1, Math.max(1, Y(mn) - Y(mx)));
       }
     } else {
@@ -505,15 +510,20 @@
     }
     var lo = parseFloat($('#contrast-lo').value), hi = parseFloat($('#contrast-hi').value);
     if (!(hi > lo)) hi = lo + 1;
+    var log = $('#contrast-log').checked;
     stats.lo = lo;
     stats.hi = hi;
+    stats.log = log;
+    // linear, or logarithmic (log(1 + v - lo)) between the limits: diffraction spans decades
+    var span = log ? Math.log1p(hi - lo) : hi - lo;
     api.frameStats = stats;
     var canvas = $('#frame-canvas');
     canvas.width = frame.width;
     canvas.height = frame.height;
     var g = canvas.getContext('2d'), img = g.createImageData(frame.width, frame.height);
     for (var p = 0; p < px.length; p++) {
-      var v = Math.round((px[p] - lo) / (hi - lo) * 255);
+      var d = px[p] - lo;
+      var v = Math.round((log ? (d > 0 ? Math.log1p(d) : 0) : d) / span * 255);
       v = v < 0 ? 0 : v > 255 ? 255 : v;
       img.data[4 * p] = img.data[4 * p + 1] = img.data[4 * p + 2] = v;
       img.data[4 * p + 3] = 255;
@@ -536,7 +546,7 @@
     }
     $('#frame-header').textContent = bits.join(' · ');
     $('#frame-stats').textContent = 'pixels: min ' + stats.min + ', max ' + stats.max + ', mean ' +
-      stats.mean.toFixed(2) + '; display ' + lo + ' (black) to ' + hi + ' (white)';
+      stats.mean.toFixed(2) + '; display ' + lo + ' (black) to ' + hi + ' (white)' + (log ? ', logarithmic' : '');
     if (document.body.dataset.view === 'layout') renderAudit(i);
     return stats;
   }
@@ -604,12 +614,14 @@
     var radius = options.radius !== undefined ? options.radius : parseFloat($('#vbf-radius').value);
     if (!(radius >= 0)) radius = undefined;
     var job = s.vbfJob(radius);
+    if (options.chunkBytes) job.chunkBytes = options.chunkBytes;
     var useWorker = options.worker !== undefined ? options.worker : params.get('worker') !== '0';
     api.vbf = { state: 'running', mode: useWorker ? 'worker' : 'main-thread', done: 0, total: s.numFrames,
-      values: null, radius: null, fallback: null };
+      values: null, radius: null, fallback: null, steps: 0 };
     var progress = function (done, total) {
       if (run !== state.vbfRun) return;
       api.vbf.done = done;
+      api.vbf.steps += 1;
       $('#vbf-progress').max = total;
       $('#vbf-progress').value = done;
       $('#vbf-status').textContent = 'virtual bright field: ' + done + ' / ' + total + ' frames (' +
@@ -754,6 +766,7 @@
     $('#frame-next').addEventListener('click', function () { showFrame(state.frame + 1); });
     $('#contrast-lo').addEventListener('change', function () { state.contrastAuto = false; showFrame(state.frame); });
     $('#contrast-hi').addEventListener('change', function () { state.contrastAuto = false; showFrame(state.frame); });
+    $('#contrast-log').addEventListener('change', function () { showFrame(state.frame); });
     $('#contrast-auto').addEventListener('click', function () { state.contrastAuto = true; showFrame(state.frame); });
     $('#contrast-full').addEventListener('click', function () {
       state.contrastAuto = false;
@@ -772,7 +785,8 @@
       }
     });
     document.addEventListener('keydown', function (e) {
-      if (document.body.dataset.view !== 'frames' || e.target.tagName === 'INPUT' && e.target.type !== 'range') return;
+      // inputs (the slider too) handle their own keys
+      if (document.body.dataset.view !== 'frames' || /^(INPUT|SELECT|TEXTAREA)$/.test(e.target.tagName)) return;
       if (e.key === 'ArrowLeft') showFrame(state.frame - 1);
       if (e.key === 'ArrowRight') showFrame(state.frame + 1);
     });

@@ -134,7 +134,7 @@ function tvipsIoFactory() {
    * Mean of the disk's pixels in every frame, chunk by chunk.
    *
    * job: {parts: [{source, offset, numFrames, firstFrame}], numFrames, lenRecord,
-   *       lenFrameHeader, width, height, bytesPerPixel, radius, center}
+   *       lenFrameHeader, width, height, bytesPerPixel, radius, center, chunkBytes}
    * Only the rows of the disk's bounding box are read from each record (one
    * strided read per chunk of frames). `onProgress(framesDone, numFrames)` is
    * called after every chunk; `isCancelled()` stops early.
@@ -153,7 +153,7 @@ function tvipsIoFactory() {
       : bpp === 2 ? function (v, o) { return v.getUint16(o, true); }
         : function (v, o) { return v.getUint32(o, true); };
     var values = new Float64Array(job.numFrames);
-    var chunk = Math.max(1, Math.floor(WINDOW_BYTES / Math.max(bandSize, 1)));
+    var chunk = Math.max(1, Math.floor((job.chunkBytes || WINDOW_BYTES) / Math.max(bandSize, 1)));
     var done = 0;
     for (var part of job.parts) {
       for (var k = 0; k < part.numFrames; k += chunk) {
