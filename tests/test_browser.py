@@ -854,3 +854,19 @@ def test_screenshots_of_every_view(page, series, shots):
         for view in ("series", "vbf"):
             with Image.open(taken[view]) as img:
                 img.convert("RGB").quantize(64).save(ROOT / target / taken[view].name, optimize=True)
+
+
+def test_the_readme_shows_the_inspector_command_and_screenshots(capsys):
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Browser inspector", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"```bash\n(.*?)\n```", section, re.S) == ["tvips-ks inspect scan_000.tvips"]
+    images = re.findall(r"!\[[^\]]+\]\((docs/img/[^)]+\.png)\)", section)
+    assert images
+    for image in images:
+        data = (ROOT / image).read_bytes()
+        assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) < 200_000, image
+    from tvips_ks.cli import main
+
+    assert main(["inspect", "--help"]) == 0  # the command, with the options the README names
+    text = capsys.readouterr().out
+    assert "--port" in text and "--no-browser" in text
