@@ -76,6 +76,9 @@ def page(browser):
     errors = []
     pg.on("pageerror", lambda err: errors.append(f"page error: {err}"))
     pg.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+    # no network at run time: files, blobs, and the local `tvips-ks inspect` server only
+    local = re.compile(r"^(file:|blob:|data:|http://127\.0\.0\.1:\d+/)")
+    pg.on("request", lambda req: None if local.match(req.url) else errors.append(f"request: {req.url}"))
     yield pg
     context.close()
     assert not errors, errors

@@ -498,12 +498,19 @@
     var frame = frameCache.index === i ? frameCache.frame : await s.readFrame(i);
     if (token !== state.frameToken) return null;
     frameCache = { index: i, frame: frame };
-    var px = frame.pixels, sorted = Float64Array.from(px).sort();
-    var stats = { frame: i, min: sorted[0], max: sorted[sorted.length - 1],
-      p_lo: percentile(sorted, 0.005), p_hi: percentile(sorted, 0.995) };
-    var mean = 0;
-    for (var k = 0; k < px.length; k++) mean += px[k];
-    stats.mean = mean / px.length;
+    var px = frame.pixels, mean = 0, mn = Infinity, mx = -Infinity;
+    for (var k = 0; k < px.length; k++) {
+      var u = px[k];
+      mean += u;
+      if (u < mn) mn = u;
+      if (u > mx) mx = u;
+    }
+    // percentiles for the automatic contrast from at most ~1 M pixels
+    var every = Math.max(1, Math.floor(px.length / (1 << 20))), sample = new Float64Array(Math.ceil(px.length / every));
+    for (var j = 0, q = 0; j < px.length; j += every) sample[q++] = px[j];
+    sample.sort();
+    var stats = { frame: i, min: mn, max: mx, mean: mean / px.length,
+      p_lo: percentile(sample, 0.005), p_hi: percentile(sample, 0.995) };
     if (state.contrastAuto) {
       $('#contrast-lo').value = String(+stats.p_lo.toPrecision(6));
       $('#contrast-hi').value = String(+stats.p_hi.toPrecision(6));
