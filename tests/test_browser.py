@@ -20,6 +20,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -639,9 +640,11 @@ class Inspect:
     """``tvips-ks inspect ... --no-browser`` in a subprocess; the URL it prints."""
 
     def __init__(self, *paths, env=None, cwd=None, python=sys.executable):
+        # Ctrl-C (SIGINT) as in a terminal, even when the tests run where it is ignored
         self.proc = subprocess.Popen([python, "-m", "tvips_ks", "inspect", *map(str, paths), "--port",
                                       "0", "--no-browser"], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+                                     stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         line = self.proc.stdout.readline()
         match = re.search(r"(http://127\.0\.0\.1:(\d+)/\S+)", line)
         if not match:
@@ -659,8 +662,9 @@ class Inspect:
             return err.code, dict(err.headers), err.read()
 
     def close(self):
-        self.proc.terminate()
-        self.proc.wait(10)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
         self.proc.stdout.close()
         self.proc.stderr.close()
 
@@ -734,12 +738,23 @@ def test_tvips_ks_inspect_is_read_only_and_serves_nothing_else(series, inspect_s
     assert server.proc.poll() is None
 
 
+def test_tvips_ks_inspect_serves_until_ctrl_c(series, inspect_server):
+    server = inspect_server(series["v1"][0])
+    assert server.get("/api/series")[0] == 200
+    server.proc.send_signal(signal.SIGINT)
+    assert server.proc.wait(10) == 0
+    assert "stopped" in server.proc.stderr.read()
+
+
 def test_tvips_ks_inspect_refuses_a_path_that_is_not_a_series(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tvips_ks", "inspect", str(tmp_path / "x_000.tvips"),
                            "--no-browser"], capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2
     assert proc.stderr.startswith("tvips-ks: ") and "does not exist" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+    proc = subprocess.run([sys.executable, "-m", "tvips_ks", "inspect", "--port", "70000",
+                           "--no-browser"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and "--port must be 0 to 65535" in proc.stderr
 
 
 def test_the_installed_wheel_serves_the_inspector(page, series, tmp_path, inspect_server):
