@@ -159,15 +159,20 @@ def build_rotator(directory):
 
 
 def build_positions(directory, name, rows, cols, *, winding=None, hysteresis=0, before=4, after=2,
-                    frame_shape=(32, 32), max_file_size=200_000, seed=1):
-    """An EM-Scan-like series: scan_x/scan_y of each frame, fly-back or snake."""
-    n = before + rows * cols + after
-    index = scan_index_map(n, (rows, cols), before, winding, hysteresis)
+                    frame_shape=(32, 32), max_file_size=200_000, seed=1, odd_rows_reversed=False):
+    """An EM-Scan-like series: scan_x/scan_y of each frame, fly-back or snake; a negative
+    ``before`` starts the scan mid-row (its first positions have no frame)."""
+    n = max(before, 0) + rows * cols + after
+    index = scan_index_map(n, (rows, cols), before, winding, hysteresis, pad=True)
+    if odd_rows_reversed:  # a snake whose first row runs forward
+        index[1::2] = index[1::2, ::-1]
     scan_x = np.zeros(n, np.float32)
     scan_y = np.zeros(n, np.float32)
     specimen = np.full(n, 0.03)
     image = specimen_image(rows, cols)
     for (y, x), f in np.ndenumerate(index):
+        if f < 0:
+            continue
         scan_x[f], scan_y[f] = x, y
         specimen[f] = image[y, x]
     return tvips_ks.save(directory / f"{name}.tvips", diffraction_frames(specimen, frame_shape, seed),
@@ -239,13 +244,20 @@ def series(tmp_path_factory):
     (d / "snake").mkdir()
     out["snake"] = build_positions(d / "snake", "snake", 6, 9, winding="x", hysteresis=2,
                                    max_file_size=60_000, seed=5)
+    (d / "snake_odd").mkdir()
+    out["snake_odd"] = build_positions(d / "snake_odd", "snake_odd", 5, 7, odd_rows_reversed=True,
+                                       before=3, max_file_size=40_000, seed=8)
+    (d / "midrow").mkdir()
+    out["midrow"] = build_positions(d / "midrow", "midrow", 5, 8, before=-3, after=0,
+                                    max_file_size=40_000, seed=9)
     (d / "demo").mkdir()
     out["demo"] = build_positions(d / "demo", "demo", 36, 48, frame_shape=(48, 48),
                                   max_file_size=2**22, seed=7)
     return out
 
 
-READABLE = ["v1", "v2_60", "v2_180", "v2_32bit", "example", "rotator", "snake"]
+READABLE = ["v1", "v2_60", "v2_180", "v2_32bit", "example", "rotator", "snake", "snake_odd",
+            "midrow"]
 
 
 # ------------------------------------------------------------------------- oracles
@@ -355,6 +367,13 @@ def test_test_series_cover_both_header_scan_methods(series):
             methods[name] = (scan.method, scan.winding_scan_axis, scan.hysteresis) if scan else None
     assert methods["example"] == ("scan_position", None, 0)
     assert methods["snake"] == ("scan_position", "x", 2)
+    assert methods["snake_odd"] == ("scan_position", "x", 0)
+    assert methods["midrow"] == ("scan_position", None, 0)
+    with tvips_ks.open(series["snake_odd"][0]) as ds:
+        assert "first row runs forward" in python_scan(ds).evidence
+    with tvips_ks.open(series["midrow"][0]) as ds:
+        scan = python_scan(ds)
+        assert "starts mid-row" in scan.evidence and (scan.frame_index == -1).sum() == 3
     assert methods["rotator"][0] == "rotator_index"
     with tvips_ks.open(series["rotator"][0]) as ds:
         assert not tvips_ks.detect_scan(ds, image_content=False).kwargs_exact  # repeats and skips
