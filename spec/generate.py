@@ -18,6 +18,12 @@ Artifacts (all from the one .ksy, all covered by --check):
                                      the writer builds headers with
 * ``generated/python/__init__.py``   the package that ships as ``tvips_ks.generated``
 * ``generated/javascript/Tvips.js``  the Kaitai JavaScript parser
+* ``generated/javascript/TvipsPos.js``       the same, recording field positions, and
+  ``generated/javascript/TvipsLayout.js``    the field tables (offsets, types, vendor
+  ``generated/javascript/KaitaiStream.js``   names, docs), and the pinned npm runtime
+  ``generated/javascript/KaitaiStream.LICENSE.txt``  (Apache-2.0) vendored with its
+                                     licence: what the browser inspector (``web/``)
+                                     loads as classic scripts, from ``file://`` too
 * ``docs/format.md``                 the layout as a document
 
 The compiler is the npm build of kaitai-struct-compiler 0.11.0, pinned in
@@ -424,6 +430,107 @@ bytes; a field exists only when the header holds it whole (offset + size ≤
 """
 
 
+# --------------------------------------------------------------------------- browser
+
+#: Where the pinned npm JavaScript runtime lives (``npm ci`` installs it).
+KAITAI_JS_RUNTIME = ROOT / "node_modules" / "kaitai-struct"
+
+
+def js_name(ident: str) -> str:
+    """The Kaitai compiler's JavaScript name of a snake_case id (lower camel case)."""
+    head, *rest = ident.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _js_field(f: dict) -> dict:
+    return {"id": f["id"], "jsName": js_name(f["id"]), "origId": f["orig_id"] or "",
+            "offset": f["offset"], "size": f["size"], "ksyType": f["ksy_type"],
+            "dtype": f["dtype"], "enum": f["enum"], "doc": first_paragraph(f["doc"]),
+            "docFull": " ".join(f["doc"].split())}
+
+
+def render_js_layout_module(spec: dict, layout: dict, pos_js: str, compiler_version: str) -> str:
+    """``TvipsLayout.js``: the field tables for the browser, as a UMD classic script.
+
+    Every ``jsName`` is checked against the position-recording parser the same
+    spec compiled to, so the page can look a field up in the parser's
+    ``_debug`` and in these tables by the same name.
+    """
+    types = spec["types"]
+    instances = [{"id": name, "jsName": js_name(name),
+                  "doc": " ".join(inst.get("doc", "").split())}
+                 for name, inst in types["main_header"].get("instances", {}).items()]
+    record = {attr["id"]: {"id": attr["id"], "jsName": js_name(attr["id"]),
+                           "doc": " ".join(attr.get("doc", "").split())}
+              for attr in types["record"]["seq"]}
+    tables = {
+        "title": layout["title"],
+        "compiler": compiler_version,
+        "mainHeaderFields": [_js_field(f) for f in layout["main"]],
+        "frameHeaderFields": [_js_field(f) for f in layout["frame"]],
+        "framePadding": next(f["id"] for f in layout["frame"] if f["size"] is None),
+        "mainHeaderInstances": instances,
+        "record": record,
+        "typeDocs": {name: " ".join(t.get("doc", "").split()) for name, t in types.items()},
+        "lenMainHeader": layout["len_main"],
+        "lenFrameHeaderV1": layout["len_v1"],
+        "minLenFrameHeaderV2": layout["min_len_frame_header_v2"],
+        "versions": list(layout["versions"]),
+        "bitsPerPixel": list(layout["bits_per_pixel"]),
+        "minWidth": layout["min_width"],
+        "minHeight": layout["min_height"],
+        "enums": {name: {str(k): {"id": v[0], "doc": " ".join(v[1].split())}
+                         for k, v in values.items()}
+                  for name, values in layout["enums"].items()},
+    }
+    for f in tables["mainHeaderFields"] + tables["frameHeaderFields"]:
+        if f"this._debug.{f['jsName']} = " not in pos_js:
+            raise SpecError(f"field {f['id']}: the compiled parser has no position record "
+                            f"`_debug.{f['jsName']}`; js_name() no longer matches the compiler")
+    for inst in instances:
+        if f"'{inst['jsName']}', {{" not in pos_js:
+            raise SpecError(f"instance {inst['id']}: the compiled parser has no property "
+                            f"{inst['jsName']!r}")
+    body = json.dumps(tables, indent=1, ensure_ascii=False)
+    return f"""// Field tables of the TVIPS format, generated from spec/tvips.ksy by spec/generate.py
+// ({compiler_version}): do not edit. Offsets and sizes are in bytes; `jsName` is the
+// name the generated parser (Tvips.js, TvipsPos.js) gives a field; `doc` is the first
+// paragraph of the spec's doc, `docFull` all of it.
+(function (root, factory) {{
+  if (typeof module === 'object' && module.exports) {{
+    module.exports = factory();
+  }} else {{
+    root.TvipsLayout = factory();
+  }}
+}})(typeof self !== 'undefined' ? self : this, function () {{
+  'use strict';
+  return {body};
+}});
+"""
+
+
+def write_browser_artifacts(out: Path, spec: dict, layout: dict, compiler_version: str) -> None:
+    """The browser inspector's generated scripts, under ``out/generated/javascript``."""
+    runtime = KAITAI_JS_RUNTIME / "KaitaiStream.js"
+    if not runtime.is_file():
+        sys.exit(f"generate.py: {runtime.relative_to(ROOT)} is missing (run `npm ci` in the "
+                 f"repository root to install the pinned runtime)")
+    version = json.loads((KAITAI_JS_RUNTIME / "package.json").read_text())["version"]
+    if version != "0.11.0":
+        sys.exit(f"generate.py: node_modules/kaitai-struct is {version}, not the pinned 0.11.0 "
+                 f"(run `npm ci`)")
+    js_dir = out / "generated" / "javascript"
+    js_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        run_node("-t", "javascript", "--read-pos", "-d", tmp, str(KSY))
+        pos_js = (Path(tmp) / "Tvips.js").read_text()
+    (js_dir / "TvipsPos.js").write_text(pos_js)
+    (js_dir / "TvipsLayout.js").write_text(
+        render_js_layout_module(spec, layout, pos_js, compiler_version))
+    shutil.copyfile(runtime, js_dir / "KaitaiStream.js")
+    shutil.copyfile(KAITAI_JS_RUNTIME / "LICENSE", js_dir / "KaitaiStream.LICENSE.txt")
+
+
 # --------------------------------------------------------------------------- outputs
 
 
@@ -451,6 +558,7 @@ def generate_into(out: Path) -> list[Path]:
     docs = out / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     (docs / "format.md").write_text(render_format_doc(layout, compiler_version))
+    write_browser_artifacts(out, spec, layout, compiler_version)
     return sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file())
 
 

@@ -235,10 +235,15 @@ def check_series(path, *, max_per_kind: int | None = None,
                         f"part(s) are not checked"))
 
     parts = measure_parts(found.parts, layout)
-    checked = []
+    checked, stale = [], False
     for part in parts:
         rest, last = part.trailing_bytes, part.index == len(parts) - 1
+        if part.num_frames == 0 and part.index > 0 and part.size == 0:
+            out.add(Problem(str(part.path), "empty-part", "the part is empty (0 bytes)"))
+        if stale:  # parts after a stale one are listed, not read
+            continue
         if rest and not last and part.size >= part.offset:
+            stale = True
             out.add(Problem(
                 str(part.path), "stale-part",
                 f"{part.size} bytes is not a whole number of {layout.len_record}-byte records "
@@ -246,15 +251,13 @@ def check_series(path, *, max_per_kind: int | None = None,
                 f"acquisition (another record size) or a damaged copy; readers refuse the series "
                 f"(tvips_ks.open needs permissive=True); move it and the parts after it "
                 f"away. Frame headers from here on are not checked", part.byte_range[1]))
-            break
+            continue
         if rest:
             out.add(Problem(
                 str(part.path), "partial-record",
                 f"partial record of {rest} bytes after {part.num_frames} whole record(s) "
                 f"(records are {layout.len_record} bytes): the acquisition stopped mid-frame; "
                 f"readers drop it", part.byte_range[1]))
-        if part.num_frames == 0 and part.index > 0 and part.size == 0:
-            out.add(Problem(str(part.path), "empty-part", "the part is empty (0 bytes)"))
         checked.append(part)
     table = PartTable(checked, layout)
     if table.num_frames == 0:

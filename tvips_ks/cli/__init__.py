@@ -5,6 +5,7 @@
     tvips-ks check PATH...                    validate whole series; exit 0 clean, 1 problems
     tvips-ks convert PATH OUT [scan options]  to .npy (+ .headers.npz), .zarr (v3) or .h5
     tvips-ks preview PATH OUT.png [scan options]  VBF image and per-frame scan signal
+    tvips-ks inspect [PATH...] [--port N] [--no-browser]  the browser inspector
 
 Scan options mirror ``tvips_ks.open``: ``--scan-shape 64,64`` or ``auto``,
 ``--scan-start-frame N``, ``--winding x|y``, ``--hysteresis N``, ``--pad``.
@@ -28,12 +29,12 @@ import numpy as np
 
 from .. import __version__
 from ..errors import TvipsError
-from . import check, convert, dump, info, preview
+from . import check, convert, dump, info, inspect, preview
 from .common import EXIT_ERROR, EXIT_OK, PROG, Parser, UsageError, err, message
 
 __all__ = ["main"]
 
-COMMANDS = (info, dump, check, convert, preview)
+COMMANDS = (info, dump, check, convert, preview, inspect)
 
 
 def _parser() -> Parser:

@@ -41,7 +41,8 @@ def _parts(s) -> str:
     return "\n".join(lines)
 
 
-def _constant(name, value) -> str:
+def constant_text(name, value) -> str:
+    """``tem_mode 2 (diffraction)``: a constant field as info shows it."""
     text = fmt_float(value) if getattr(value, "dtype", None) is not None and \
         value.dtype.kind == "f" else str(int(value))
     named = enum_text(name, value)
@@ -146,7 +147,7 @@ def run(args) -> int:
     if f.varying:
         desc.append("varying:  " + ", ".join(f.varying))
     if f.constant:
-        desc.append("constant: " + ", ".join(_constant(n, v) for n, v in f.constant))
+        desc.append("constant: " + ", ".join(constant_text(n, v) for n, v in f.constant))
     if f.zero:
         desc.append("zero:     " + ", ".join(f.zero))
     kv("frame header", "\n".join(
