@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from .indexing import Selection, analyse
+from .indexing import Selection, analyse, as_numpy
 from .io.gather import read_frames
 from .io.parts import PartTable
 
@@ -104,10 +104,10 @@ class _FrameArray(LazyArray):
         The advanced dimensions lead when a navigation axis is advanced; a plain
         run of frames comes back as a ``range``.
         """
-        nav = sel.axes[:self._nav_ndim]
+        nav = [as_numpy(c) for c in sel.axes[:self._nav_ndim]]
         adv = [i for i, c in enumerate(nav) if isinstance(c, np.ndarray)]
         if self._index is None:  # a stack: positions are frame numbers
-            (c,) = nav
+            (c,) = sel.axes[:1]
             if isinstance(c, slice):
                 return range(c.start, c.stop, c.step)
             return np.asarray(c, dtype=np.int64)
@@ -119,7 +119,7 @@ class _FrameArray(LazyArray):
 
     def _canonical(self, sel: Selection) -> np.ndarray:
         frames = self._frames(sel)
-        pixels = tuple(sel.axes[self._nav_ndim:])
+        pixels = tuple(as_numpy(c) for c in sel.axes[self._nav_ndim:])
         nav_adv = any(isinstance(c, np.ndarray) for c in sel.axes[:self._nav_ndim])
         if any(isinstance(c, np.ndarray) for c in pixels):
             return self._pick_pixels(sel, frames, nav_adv)
@@ -142,7 +142,7 @@ class _FrameArray(LazyArray):
             out = self._read_range(frames, pixels)
         else:
             out = read_frames(self._table, frames, pixels)
-        return out.reshape(*shape, *out.shape[1:])
+        return out.reshape(tuple(shape) + out.shape[1:])
 
     def _read_range(self, frames: range, pixels: tuple) -> np.ndarray:
         if not len(frames):

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Selection", "analyse"]
+__all__ = ["Selection", "analyse", "as_numpy"]
 
 _STANDIN = np.empty((), dtype="V0")
 
@@ -35,8 +35,9 @@ _STANDIN = np.empty((), dtype="V0")
 class Selection:
     """What a key selects from an array of ``shape``.
 
-    ``axes[i]`` is, for input axis ``i``, a ``slice`` (normalised, a basic
-    output axis), an ``int`` (dropped) or an int64 array of shape
+    ``axes[i]`` is, for input axis ``i``, a ``slice`` (normalised like
+    ``range``: give it to numpy through :func:`as_numpy`; a basic output
+    axis), an ``int`` (dropped) or an int64 array of shape
     :attr:`adv_shape` (its coordinate for every advanced element).
     :attr:`canonical_shape` is the result with the advanced
     dimensions first and then the basic ones in key order (``None`` axes
@@ -72,6 +73,20 @@ class Selection:
             canonical = canonical.transpose(order)
         assert canonical.shape == self.result_shape, (canonical.shape, self.result_shape)
         return canonical
+
+
+def as_numpy(component):
+    """An axis component of :class:`Selection` as numpy takes it back.
+
+    Normalised slices are kept range-like (``slice(1, -1, -1)`` is 1, 0); numpy
+    would read that stop as the last element, so it becomes None.
+    """
+    if isinstance(component, slice):
+        if not len(range(component.start, component.stop, component.step)):
+            return slice(0, 0)
+        if component.stop < 0:
+            return slice(component.start, None, component.step)
+    return component
 
 
 def _is_int(item) -> bool:

@@ -131,7 +131,8 @@ class _FrameHeaderSource:
     """Per-frame header values for any range of frames, defaults filled in."""
 
     def __init__(self, values, num_frames, version, mode, start_time, frame_interval):
-        names = values.dtype.names if isinstance(values, np.ndarray) else tuple(values or ())
+        values = _header_columns(values)
+        names = tuple(values)
         self._values = {}
         self._padding = None
         for name in names:

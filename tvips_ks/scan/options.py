@@ -20,6 +20,8 @@ from ..errors import ArgumentError
 __all__ = ["ScanOptions", "as_int", "as_shape", "normalize_winding_axis"]
 
 _WINDING_HELP = "None, 'x' (or 0) or 'y' (or 1)"
+#: No series has a frame this far from frame 0 (and int64 arithmetic stays exact).
+_FAR = 2**62
 
 
 def as_int(value, name):
@@ -103,6 +105,9 @@ class ScanOptions:
         elif scan_shape is not None:
             scan_shape = as_shape(scan_shape)
         start = as_int(scan_start_frame, "scan_start_frame")
+        if abs(start) >= _FAR:
+            raise ArgumentError(f"scan_start_frame={start} is beyond any series (a frame number "
+                                f"needs fewer than 63 bits); check the value")
         winding = normalize_winding_axis(winding_scan_axis)
         hysteresis = as_int(hysteresis, "hysteresis")
         if not isinstance(pad, (bool, np.bool_)):
