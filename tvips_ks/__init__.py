@@ -12,6 +12,8 @@ See docs/architecture.md for how the package is laid out.
 
 import sys as _sys
 
+__version__ = "0.2.0"  # before the imports: modules of the package read it
+
 from . import rsciio  # a drop-in for rsciio.tvips: tvips_ks.rsciio.file_reader
 from .arrays import FrameStack, ScanArray
 from .audit.check import check_series as _check_series
@@ -22,9 +24,6 @@ from .errors import (ArgumentError, HeaderError, MissingDependencyError, ScanDet
 from .examples import example_path
 from .io.writer import save
 from .scan.detect import ScanDetection, detect_scan
-
-__version__ = "0.2.0"
-
 
 def validate(path, print_file=None) -> bool:
     """Check a whole series and print each problem found; True when there is none.

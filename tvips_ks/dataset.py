@@ -17,6 +17,7 @@ import numpy as np
 from .arrays import FrameStack, ScanArray
 from .errors import ArgumentError
 from .format import RecordLayout, validate_main_header
+from .hyperspy.read import to_hyperspy
 from .io import daskio
 from .io.files import read_main_header
 from .io.headers import read_frame_headers
@@ -132,8 +133,6 @@ class TvipsDataset:
 
     def to_hyperspy(self, lazy: bool = False):
         """A HyperSpy signal of ``.data`` (needs the ``hyperspy`` extra)."""
-        from .hyperspy.read import to_hyperspy
-
         return to_hyperspy(self, lazy=lazy)
 
     # -- life cycle ------------------------------------------------------------------

@@ -100,11 +100,18 @@ class _Collector:
         else:
             self.problems.append(problem)
 
-    def room(self, kind: str) -> int | None:
-        """How many more problems of ``kind`` will be kept (None: no limit)."""
-        if self.max_per_kind is None:
-            return None
-        return max(self.max_per_kind - self.counts.get(kind, 0), 0)
+    def add_each(self, kind: str, events, problem) -> None:
+        """``problem(i)`` for each event ``i``, as long as there is room; the rest counted."""
+        room = (None if self.max_per_kind is None
+                else max(self.max_per_kind - self.counts.get(kind, 0), 0))
+        events = np.asarray(events)
+        kept = events if room is None else events[:room]
+        for i in kept:
+            self.add(problem(int(i)))
+        left = events.size - kept.size
+        if left:
+            self.omitted[kind] = self.omitted.get(kind, 0) + left
+            self.counts[kind] = self.counts.get(kind, 0) + left
 
 
 class _Locator:
@@ -126,13 +133,8 @@ def _check_counter(c: np.ndarray, loc: _Locator, out: _Collector) -> None:
         return
     c = c.astype(np.int64)
     step = np.diff(c)
-    bad = np.flatnonzero(step != 1)
-    room = out.room("counter")
-    for k, i in enumerate(bad):
-        if room is not None and k >= room:
-            out.omitted["counter"] = out.omitted.get("counter", 0) + bad.size - k
-            out.counts["counter"] = out.counts.get("counter", 0) + bad.size - k
-            break
+
+    def problem(i):
         a, b = int(c[i]), int(c[i + 1])
         if b > a:
             what = (f"counter jumps from {a} to {b}: {b - a - 1} frame(s) missing or "
@@ -141,7 +143,9 @@ def _check_counter(c: np.ndarray, loc: _Locator, out: _Collector) -> None:
             what = f"counter repeats {a}: a duplicated frame?"
         else:
             what = f"counter goes back from {a} to {b}"
-        out.add(loc.problem("counter", int(i) + 1, "counter", what))
+        return loc.problem("counter", i + 1, "counter", what)
+
+    out.add_each("counter", np.flatnonzero(step != 1), problem)
 
 
 def _check_time(s: np.ndarray, ms: np.ndarray, loc: _Locator, out: _Collector) -> None:
@@ -160,13 +164,8 @@ def _check_time(s: np.ndarray, ms: np.ndarray, loc: _Locator, out: _Collector) -
     threshold = max(_TIME_JUMP_MIN_S * 1000, _TIME_JUMP_FACTOR * median)
     back = np.flatnonzero(step < 0)
     leap = np.flatnonzero(step > threshold)
-    events = np.union1d(back, leap)
-    room = out.room("timestamp")
-    for k, i in enumerate(events):
-        if room is not None and k >= room:
-            out.omitted["timestamp"] = out.omitted.get("timestamp", 0) + events.size - k
-            out.counts["timestamp"] = out.counts.get("timestamp", 0) + events.size - k
-            break
+
+    def problem(i):
         d = int(step[i])
         a, b = format_utc(int(t[i])), format_utc(int(t[i + 1]))
         if d < 0:
@@ -174,7 +173,9 @@ def _check_time(s: np.ndarray, ms: np.ndarray, loc: _Locator, out: _Collector) -
         else:
             what = (f"timestamp jumps forward by {d / 1000:.3f} s (from {a} to {b} UTC; "
                     f"frames are {median / 1000:.3f} s apart elsewhere)")
-        out.add(loc.problem("timestamp", int(i) + 1, "timestamp_s", what))
+        return loc.problem("timestamp", i + 1, "timestamp_s", what)
+
+    out.add_each("timestamp", np.union1d(back, leap), problem)
 
 
 def _check_rotator(r: np.ndarray, loc: _Locator, out: _Collector) -> None:
@@ -188,13 +189,8 @@ def _check_rotator(r: np.ndarray, loc: _Locator, out: _Collector) -> None:
     # a fall to 0 or 1 is the end of a scan or the start of the next one; others are not
     back = np.flatnonzero((step < 0) & (r[1:] > 1))
     leap = np.flatnonzero(step > threshold)
-    events = np.union1d(back, leap)
-    room = out.room("rotator")
-    for k, i in enumerate(events):
-        if room is not None and k >= room:
-            out.omitted["rotator"] = out.omitted.get("rotator", 0) + events.size - k
-            out.counts["rotator"] = out.counts.get("rotator", 0) + events.size - k
-            break
+
+    def problem(i):
         a, b = int(r[i]), int(r[i + 1])
         if b < a:
             what = (f"rotator_index falls from {a} to {b} (a scan point index goes back "
@@ -202,7 +198,9 @@ def _check_rotator(r: np.ndarray, loc: _Locator, out: _Collector) -> None:
         else:
             what = (f"rotator_index leaps from {a} to {b} ({b - a - 1} scan points "
                     f"skipped; elsewhere it steps by {median:g})")
-        out.add(loc.problem("rotator", int(i) + 1, "rotator_index", what))
+        return loc.problem("rotator", i + 1, "rotator_index", what)
+
+    out.add_each("rotator", np.union1d(back, leap), problem)
 
 
 def check_series(path, *, max_per_kind: int | None = None,

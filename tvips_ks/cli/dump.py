@@ -7,7 +7,7 @@ import re
 import sys
 import warnings
 
-from ..audit.layout import frame_header_rows, image_row, main_header_rows
+from ..audit.dump import frame_header_rows, image_row, main_header_rows
 from ..dataset import TvipsDataset
 from ..errors import ArgumentError, TvipsWarning
 from ..generated import tables

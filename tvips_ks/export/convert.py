@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import __version__
 from ..errors import ArgumentError, require
 from ..generated import tables
 from ..io.atomic import AtomicOutputs
@@ -87,8 +88,6 @@ def _jsonable(value):
 
 
 def _attrs(ds, nav_shape) -> dict:
-    from .. import __version__
-
     meta = ds.metadata
     scan = None
     if ds.frame_index is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ArgumentError
+from ..errors import ArgumentError, require
 
 __all__ = ["STACK_CHUNK_BYTES", "GATHER_CHUNK_BYTES", "nav_blocks", "part_aligned",
            "iter_blocks", "block_frames", "normalize_nav_chunks"]
@@ -76,7 +76,7 @@ def normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype, part_frames=None
     keeps one chunk per part for a stack, and one scan row per chunk for a
     scan.  Anything else is given to dask (a tuple or dict of chunks).
     """
-    import dask.array as da
+    da = require("dask.array", extra="dask", purpose="dask chunks")
 
     frame_bytes = int(np.prod(frame_shape)) * np.dtype(dtype).itemsize
     shape = (*nav_shape, *frame_shape)

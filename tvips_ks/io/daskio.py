@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import pickle
 
 import numpy as np
 
@@ -61,6 +62,4 @@ def to_dask(table: PartTable, nav_shape, frame_index=None, chunks="auto", name=N
 
 def graph_size_bytes(array) -> int:
     """Pickled size of a dask array's graph (for tests and benchmarks)."""
-    import pickle
-
     return len(pickle.dumps(dict(array.__dask_graph__())))

@@ -11,7 +11,8 @@ import numpy as np
 from ..errors import HeaderError, SeriesError
 from ..format import MAIN_HEADER_DTYPE
 
-__all__ = ["os_error", "regular_file_size", "read_main_header", "starts_like_main_header"]
+__all__ = ["os_error", "regular_file_size", "read_main_header_bytes", "read_main_header",
+           "starts_like_main_header"]
 
 _HINTS = {
     errno.EACCES: "check the file's permissions (and those of its directory)",
@@ -53,12 +54,8 @@ def regular_file_size(path) -> int:
     return st.st_size
 
 
-def read_main_header(path) -> np.void:
-    """The first 256 bytes of ``path`` as a main-header record, unjudged.
-
-    Raises :class:`HeaderError` only when the file is too short to hold one;
-    :mod:`tvips_ks.format.rules` judges the values.
-    """
+def read_main_header_bytes(path) -> bytes:
+    """The first 256 bytes of ``path``; :class:`HeaderError` when the file is shorter."""
     regular_file_size(path)
     try:
         with open(path, "rb") as f:
@@ -70,7 +67,16 @@ def read_main_header(path) -> np.void:
                           f"{MAIN_HEADER_DTYPE.itemsize}-byte TVIPS main header; it is empty, "
                           f"truncated or not a TVIPS file: check that it was copied completely",
                           path=path, offset=len(raw))
-    return np.frombuffer(raw, dtype=MAIN_HEADER_DTYPE)[0].copy()
+    return raw
+
+
+def read_main_header(path) -> np.void:
+    """The main header of ``path`` as a numpy record, unjudged.
+
+    Raises :class:`HeaderError` only when the file is too short to hold one;
+    :mod:`tvips_ks.format.rules` judges the values.
+    """
+    return np.frombuffer(read_main_header_bytes(path), dtype=MAIN_HEADER_DTYPE)[0].copy()
 
 
 def starts_like_main_header(path, size: int, len_record: int) -> bool:

@@ -25,6 +25,7 @@ from ..arrays import LazyArray
 from ..errors import ArgumentError, SeriesError, TvipsWarning
 from ..format import LEN_FILLER, RecordLayout, frame_header_dtype, tem_mode_code
 from ..generated import tables
+from ..hyperspy.write import save_arguments_from_signal
 from ..metadata import FILLER_TVIPS_KS
 from ..progress import Progress
 from .atomic import AtomicOutputs
@@ -339,8 +340,6 @@ def save(path, data, *, max_file_size=None, version=2, frame_header_extra_bytes=
     given = {k: v for k, v in options.items() if v is not None and not isinstance(v, _Default)}
     settings = {k: v.value if isinstance(v, _Default) else v for k, v in options.items()}
     if _is_signal(data):  # HyperSpy signal or RosettaSciIO dict: its values fill the gaps
-        from ..hyperspy.write import save_arguments_from_signal
-
         data, from_signal = save_arguments_from_signal(data, mode=mode, given=given,
                                                        version=version)
         columns = _header_columns(from_signal.pop("frame_headers", None))

@@ -13,9 +13,9 @@ import kaitaistruct
 import numpy as np
 from kaitaistruct import BytesIO, KaitaiStream
 
-from ..errors import HeaderError, TvipsError
+from ..errors import TvipsError
 from ..generated import TvipsPos, tables
-from ..io.files import os_error
+from ..io.files import os_error, read_main_header_bytes
 from ..io.parts import PartTable
 
 __all__ = ["Row", "main_header_rows", "frame_header_rows", "image_row"]
@@ -91,16 +91,7 @@ def _rows(obj, base: int, spec_fields: dict, default_doc: dict) -> list[Row]:
 
 def main_header_rows(path) -> tuple[list[Row], str | None]:
     """The main header of ``path`` field by field, and the spec rule it breaks (or None)."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(tables.LEN_MAIN_HEADER)
-    except OSError as err:
-        raise os_error(err, path) from None
-    if len(raw) < tables.LEN_MAIN_HEADER:
-        raise HeaderError(f"the file has {len(raw)} bytes, fewer than the "
-                          f"{tables.LEN_MAIN_HEADER}-byte main header", path=path,
-                          offset=len(raw))
-    main = _LenientMainHeader(KaitaiStream(BytesIO(raw)))
+    main = _LenientMainHeader(KaitaiStream(BytesIO(read_main_header_bytes(path))))
     rows = _rows(main, 0, _MAIN_FIELDS, {})
     error = None
     if main.error is not None:
