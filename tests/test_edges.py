@@ -332,3 +332,23 @@ def test_info_shows_no_numpy_warning_on_nan_fields(tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "Warning" not in proc.stderr and "invalid value" not in proc.stderr
+
+
+# -- naming: parts without the underscore -----------------------------------------------------------
+
+def test_a_single_file_beside_what_looks_like_its_next_part_warns(tmp_path):
+    """Image000.tvips + Image001.tvips (no underscore): read as a single file, with a warning
+    that says how to read them as one series (issue 14: Leginon's naming)."""
+    s = Series(num_frames=6, frames_per_part=(2, 4))
+    parts = s.write(tmp_path)
+    parts[0].rename(tmp_path / "Image000.tvips")
+    parts[1].rename(tmp_path / "Image001.tvips")
+    with pytest.warns(TvipsWarning, match=r"Image001\.tvips.*Image_000\.tvips"):
+        ds = tvips_ks.open(tmp_path / "Image000.tvips")
+    assert ds.num_frames == 2
+    (tmp_path / "Image000.tvips").rename(tmp_path / "Image_000.tvips")
+    (tmp_path / "Image001.tvips").rename(tmp_path / "Image_001.tvips")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(np.asarray(tvips_ks.open(tmp_path / "Image_000.tvips")
+                                                 .frames), s.images)

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import ArgumentError, SeriesError
+from ..errors import ArgumentError, SeriesError, TvipsWarning, warn
 from .files import os_error
 
 __all__ = ["SeriesName", "SeriesFiles", "parse_series_name", "list_parts", "find_parts"]
@@ -102,6 +102,23 @@ def _exists(path: Path) -> bool:
     return True
 
 
+_DIGITS = re.compile(r"^(?P<stem>.*?)(?P<number>\d{3})$")
+
+
+def _warn_of_unmarked_parts(name: SeriesName) -> None:
+    """A single file ``Image000.tvips`` next to ``Image001.tvips`` is likely a split series
+    whose parts lack the underscore (a docstring in Leginon names them so)."""
+    match = _DIGITS.match(name.stem)
+    if not match:
+        return
+    following = name.directory / (f"{match['stem']}{int(match['number']) + 1:03d}{name.ext}")
+    if _exists(following):
+        warn(TvipsWarning(
+            f"{name.unnumbered} is read as a single file, but {following.name} beside it looks "
+            f"like its next part; if it is, rename the parts {match['stem']}_000{name.ext}, "
+            f"{match['stem']}_001{name.ext}, … to read them as one series"))
+
+
 def list_parts(path: str | os.PathLike) -> SeriesFiles:
     """The files of the series that ``path`` names, as found on disk.
 
@@ -118,6 +135,7 @@ def list_parts(path: str | os.PathLike) -> SeriesFiles:
             if single.is_dir():
                 raise SeriesError("is a directory, not a TVIPS file; give the path of a .tvips "
                                   "file", path=single)
+            _warn_of_unmarked_parts(name)
             return SeriesFiles(name, [single], single=True)
         if os.path.lexists(first):
             raise SeriesError(f"the first part {first.name} is a symbolic link to a file that "
