@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import tvips_ks
+import tvips_ks.audit.check
 from builders import Series
 from tvips_ks import ArgumentError, SeriesError, TvipsWarning, WriteError
 
@@ -300,6 +301,7 @@ import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
 import tvips_ks
+import tvips_ks.audit.check
 ds = tvips_ks.open({str(src / 's_000.tvips')!r})
 try:
     tvips_ks.save({str(out / 'copy.tvips')!r}, ds.frames)
@@ -352,3 +354,41 @@ def test_a_single_file_beside_what_looks_like_its_next_part_warns(tmp_path):
         warnings.simplefilter("error")
         np.testing.assert_array_equal(np.asarray(tvips_ks.open(tmp_path / "Image_000.tvips")
                                                  .frames), s.images)
+
+
+# -- one set of header rules (issue 13) ----------------------------------------------------------------
+
+def test_one_set_of_header_rules_for_open_check_info_dump_and_convert(tmp_path):
+    """A version-3 series: the permissive level reads its 4 frames everywhere, the strict one
+    refuses it everywhere (before the consolidation info exited 2 and check read 0 frames)."""
+    s = Series(num_frames=4, main={"version": 3}, len_frame_header=60)
+    path = s.write(tmp_path)[0]
+    with pytest.raises(tvips_ks.HeaderError, match="version") as info:
+        tvips_ks.open(path)
+    assert info.value.offset == 4
+    with tvips_ks.open(path, permissive=True) as ds:
+        assert ds.num_frames == 4
+        np.testing.assert_array_equal(np.asarray(ds.frames), s.images)
+    result = tvips_ks.audit.check.check_series(path)
+    assert result.num_frames == 4
+    headers = [p for p in result.problems if p.kind == "header"]
+    assert len(headers) == 1 and headers[0].offset == 4  # (the builder's random counters
+    assert "permissive=True" in headers[0].message       # and times are reported too)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "tvips_ks", *map(str, args)],
+                              capture_output=True, text=True, timeout=120)
+
+    proc = cli("info", path, "--no-detect")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 frames" in proc.stdout and "version" in proc.stdout
+    proc = cli("check", path)
+    assert proc.returncode == 1 and "--permissive" in proc.stdout
+    assert "permissive=True" not in proc.stdout
+    proc = cli("dump", path, "--json")
+    assert proc.returncode == 2 and "version" in proc.stderr  # the Kaitai parser's own rule
+    proc = cli("convert", path, tmp_path / "out.npy")
+    assert proc.returncode == 2 and "--permissive" in proc.stderr
+    proc = cli("convert", path, tmp_path / "out.npy", "--permissive")
+    assert proc.returncode == 0, proc.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), s.images)

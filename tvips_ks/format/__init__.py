@@ -9,10 +9,10 @@ Everything here is built from ``tvips_ks.generated.tables`` (generated from
 spec/tvips.ksy); no byte offset or rule is typed here.
 """
 
-from .dtypes import (LEN_FILLER, MAIN_HEADER_DTYPE, RecordLayout, field_end, frame_header_dtype,
+from .dtypes import (LEN_FILLER, MAIN_HEADER_DTYPE, RecordLayout, frame_header_dtype,
                      frame_header_fields, tem_mode_code, tem_mode_name)
 from .rules import header_violations, layout_usable, validate_main_header
 
-__all__ = ["LEN_FILLER", "field_end", "MAIN_HEADER_DTYPE", "RecordLayout", "frame_header_dtype", "frame_header_fields",
+__all__ = ["LEN_FILLER", "MAIN_HEADER_DTYPE", "RecordLayout", "frame_header_dtype", "frame_header_fields",
            "tem_mode_code", "tem_mode_name", "header_violations", "layout_usable",
            "validate_main_header"]

@@ -15,7 +15,7 @@ import numpy as np
 from ..generated import tables
 
 __all__ = ["MAIN_HEADER_DTYPE", "RecordLayout", "frame_header_dtype", "frame_header_fields",
-           "field_end", "tem_mode_code", "tem_mode_name", "LEN_FILLER"]
+           "tem_mode_code", "tem_mode_name", "LEN_FILLER"]
 
 
 def _dtype_of(fields, itemsize: int) -> np.dtype:
@@ -33,7 +33,6 @@ MAIN_HEADER_DTYPE = _dtype_of(tables.MAIN_HEADER_FIELDS, tables.LEN_MAIN_HEADER)
 #: Size of the main header's filler (the bytes after the last field).
 LEN_FILLER = next(f.size for f in tables.MAIN_HEADER_FIELDS if f.id == "filler")
 
-_FRAME_FIELDS = {f.id: f for f in tables.FRAME_HEADER_FIELDS}
 _TEM_MODES = tables.ENUMS["tem_mode"]
 
 
@@ -47,12 +46,6 @@ def tem_mode_code(name: str) -> int:
     return next(code for code, ident in _TEM_MODES.items() if ident == name)
 
 
-def field_end(name: str) -> int:
-    """The byte after a known frame-header field (the header size that holds it)."""
-    f = _FRAME_FIELDS[name]
-    return f.offset + f.size
-
-
 def frame_header_fields(len_frame_header_in_use: int):
     """The known frame-header fields that a header of this size holds whole."""
     return tuple(f for f in tables.FRAME_HEADER_FIELDS
@@ -60,21 +53,18 @@ def frame_header_fields(len_frame_header_in_use: int):
 
 
 @lru_cache(maxsize=64)
-def frame_header_dtype(len_frame_header_in_use: int, *, padding: bool = False,
-                       itemsize: int | None = None) -> np.dtype:
+def frame_header_dtype(len_frame_header_in_use: int, *, padding: bool = False) -> np.dtype:
     """Structured dtype of one frame header of ``len_frame_header_in_use`` bytes.
 
     With ``padding=True`` the bytes after the last whole known field are a
-    ``padding`` void field (absent when there are none).  ``itemsize`` spaces
-    elements further apart (one record apart, for strided reads of the headers
-    of consecutive records).
+    ``padding`` void field (absent when there are none).
     """
     fields = frame_header_fields(len_frame_header_in_use)
     descr = {
         "names": [f.id for f in fields],
         "formats": [f.dtype for f in fields],
         "offsets": [f.offset for f in fields],
-        "itemsize": itemsize or len_frame_header_in_use,
+        "itemsize": len_frame_header_in_use,
     }
     end = max((f.offset + f.size for f in fields), default=0)
     if padding and end < len_frame_header_in_use:

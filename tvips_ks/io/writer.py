@@ -145,7 +145,8 @@ class _FrameHeaderSource:
                                     f"{', '.join(_KNOWN_FIELDS)}")
             if version == 1 and name not in _V1_FIELDS:
                 raise ArgumentError(f"frame_headers field {name!r} does not exist in version 1 "
-                                    f"(12-byte frame headers: {', '.join(sorted(_V1_FIELDS))})")
+                                    f"({tables.LEN_FRAME_HEADER_V1}-byte frame headers: "
+                                    f"{', '.join(sorted(_V1_FIELDS))})")
             self._values[name] = _column(name, values[name], num_frames)
         if isinstance(frame_interval, (bool, np.bool_)) or not isinstance(frame_interval,
                                                                            (Real, np.number)):
@@ -374,8 +375,8 @@ def save(path, data, *, max_file_size=None, version=2, frame_header_extra_bytes=
                             f"{frame_header_extra_bytes!r}")
     extra = int(frame_header_extra_bytes)
     if version == 1 and extra:
-        raise ArgumentError("frame_header_extra_bytes applies to version 2 only (version 1 "
-                            "frame headers are always 12 bytes)")
+        raise ArgumentError(f"frame_header_extra_bytes applies to version 2 only (version 1 "
+                            f"frame headers are always {tables.LEN_FRAME_HEADER_V1} bytes)")
 
     source = _FrameHeaderSource(frame_headers, num_frames, version, int(mode), start_time,
                                 frame_interval)
