@@ -52,6 +52,7 @@ class Selection:
     adv_position: int
     result_shape: tuple[int, ...]
     adv_factor: int = 1                  #: 0 when a ``False`` scalar index empties the selection
+    scalar: bool = False                 #: numpy gives a scalar, not a 0-d array (all integers)
 
     @property
     def canonical_shape(self) -> tuple[int, ...]:
@@ -72,7 +73,7 @@ class Selection:
                 + list(range(nadv + self.adv_position, canonical.ndim))
             canonical = canonical.transpose(order)
         assert canonical.shape == self.result_shape, (canonical.shape, self.result_shape)
-        return canonical
+        return canonical[()] if self.scalar else canonical
 
 
 def as_numpy(component):
@@ -102,7 +103,8 @@ def _is_int(item) -> bool:
 def analyse(key, shape: tuple[int, ...]) -> Selection:
     """Describe what ``key`` selects from an array of ``shape`` (see :class:`Selection`)."""
     shape = tuple(int(s) for s in shape)
-    result_shape = np.broadcast_to(_STANDIN, shape)[key].shape  # numpy judges the key
+    judged = np.broadcast_to(_STANDIN, shape)[key]  # numpy judges the key
+    result_shape, scalar = judged.shape, not isinstance(judged, np.ndarray)
     items = key if isinstance(key, tuple) else (key,)
 
     # classify, as numpy does; arrays are converted once
@@ -184,4 +186,5 @@ def analyse(key, shape: tuple[int, ...]) -> Selection:
             if ax is not None:
                 axes[ax] = arr
     return Selection(shape, axes, adv_shape, basic_dims,
-                     position if (has_adv and consecutive) else 0, result_shape, adv_factor)
+                     position if (has_adv and consecutive) else 0, result_shape, adv_factor,
+                     scalar)
