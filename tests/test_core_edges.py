@@ -354,3 +354,166 @@ def test_a_reversed_scan_axis_reads_like_numpy(indexed, key):
     path, _, scan_ref = indexed
     with tvips_ks.open(path, scan_shape=(3, 4), scan_start_frame=-1, pad=True) as ds:
         np.testing.assert_array_equal(ds.data[key], scan_ref[key])
+
+
+# -- check: every continuity problem, located and worded ------------------------------------------
+
+from datetime import datetime as _dt, timedelta, timezone as _tz  # noqa: E402
+
+from tvips_ks.audit.check import check_series  # noqa: E402
+
+T0 = 1_700_000_000
+CHECK_FRAMES = dict(
+    counter=[1, 2, 3, 4, 5, 9, 10, 11, 11, 12, 8, 9],
+    timestamp_s=[T0 + i for i in range(12)],
+    timestamp_ms=[0, 0, 0, 1200, 0, 0, 500, 1000, 0, 0, 0, 0],
+    rotator_index=[1, 2, 3, 2003, 2004, 5, 6, 7, 8, 1, 0, 2],
+)
+CHECK_FRAMES["timestamp_s"][6] = T0 + 4
+CHECK_FRAMES["timestamp_s"][11] = T0 + 100_011
+
+
+def utc(seconds_after_t0: float) -> str:
+    t = _dt(2023, 11, 14, 22, 13, 20, tzinfo=_tz.utc) + timedelta(seconds=seconds_after_t0)
+    assert t.timestamp() == T0 + seconds_after_t0
+    return t.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+
+
+def checked_series(tmp_path):
+    s = Series(num_frames=12, frames_per_part=(4, 4, 4), width=3, height=2, seed=31,
+               frames=CHECK_FRAMES)
+    assert s.len_record == 72
+    return write(tmp_path, s, "c")
+
+
+def test_check_locates_and_words_every_continuity_problem(tmp_path):
+    paths = checked_series(tmp_path)
+    start = "(at the start of part {}: is this part from another acquisition?)"
+    expected = [
+        (paths[1], "counter", 5, 72,
+         "counter jumps from 5 to 9: 3 frame(s) missing or the counter is not continuous"),
+        (paths[2], "counter", 8, 0,
+         "counter repeats 11: a duplicated frame? " + start.format("c_002.tvips")),
+        (paths[2], "counter", 10, 144, "counter goes back from 12 to 8"),
+        (paths[0], "timestamp", 3, 256 + 3 * 72 + 8,
+         "timestamp_ms is 1200, outside 0..999 (and in 1 more frame(s))"),
+        (paths[1], "timestamp", 4, 4,
+         f"timestamp goes back by 0.200 s (from {utc(4.2)} to {utc(4)} UTC) "
+         + start.format("c_001.tvips")),
+        (paths[1], "timestamp", 6, 2 * 72 + 4,
+         f"timestamp goes back by 0.500 s (from {utc(5)} to {utc(4.5)} UTC)"),
+        (paths[2], "timestamp", 11, 3 * 72 + 4,
+         f"timestamp jumps forward by 100001.000 s (from {utc(10)} to {utc(100_011)} UTC; "
+         f"frames are 1.000 s apart elsewhere)"),
+        (paths[0], "rotator", 3, 256 + 3 * 72 + 48,
+         "rotator_index leaps from 3 to 2003 (1999 scan points skipped; elsewhere it steps "
+         "by 1)"),
+        (paths[1], "rotator", 5, 72 + 48,
+         "rotator_index falls from 2004 to 5 (a scan point index goes back without "
+         "restarting at 0 or 1)"),
+    ]
+    res = check_series(paths[1])  # any part names the series
+    got = [(p.path, p.kind, p.frame, p.offset, p.message) for p in res.problems]
+    assert got == [(str(path), kind, frame, offset, f"frame {frame}: {message}")
+                   for path, kind, frame, offset, message in expected]
+    assert (res.num_frames, res.parts, res.omitted, res.ok) == (12, paths, {}, False)
+    assert str(res.problems[0]) == f"{paths[1]}: byte 72: frame 5: {expected[0][4]}"
+    with tvips_ks.open(paths[0]) as ds:
+        again = check_series(paths[0], frame_headers=ds.frame_headers)
+    assert again.problems == res.problems
+
+
+@pytest.mark.parametrize("limit,kept,omitted", [
+    (None, (3, 4, 2), {}),
+    (2, (2, 2, 2), {"counter": 1, "timestamp": 2}),
+    (1, (1, 1, 1), {"counter": 2, "timestamp": 3, "rotator": 1}),
+    (0, (0, 0, 0), {"counter": 3, "timestamp": 4, "rotator": 2}),
+])
+def test_check_keeps_at_most_max_per_kind(tmp_path, limit, kept, omitted):
+    res = check_series(checked_series(tmp_path)[0], max_per_kind=limit)
+    kinds = [p.kind for p in res.problems]
+    assert (kinds.count("counter"), kinds.count("timestamp"), kinds.count("rotator")) == kept
+    assert res.omitted == omitted
+    assert [p.frame for p in res.problems][:1] == ([5] if limit != 0 else [])
+
+
+def test_check_sees_constant_counters_and_rotators_as_unused(tmp_path):
+    s = Series(num_frames=5, seed=32, frames=dict(counter=0, rotator_index=7,
+                                                  timestamp_s=[T0] * 5, timestamp_ms=0))
+    assert check_series(write(tmp_path, s)[0]).ok
+
+
+def test_check_of_one_frame(tmp_path):
+    s = Series(num_frames=1, seed=33, frames=dict(timestamp_ms=[1500]))
+    res = check_series(write(tmp_path, s)[0])
+    assert [(p.kind, p.frame, p.offset) for p in res.problems] == [("timestamp", 0, 264)]
+
+
+def test_check_of_the_series_layout(tmp_path):
+    s = Series(num_frames=6, frames_per_part=(2, 2, 2), width=3, height=2, seed=34,
+               frames=dict(counter=list(range(1, 7)), timestamp_s=list(range(6)),
+                           timestamp_ms=0, rotator_index=0))
+    paths = write(tmp_path, s, "a")
+    assert check_series(paths[0]).ok
+    # the last part cut mid-record; an empty part before it
+    raw = s.part_bytes()
+    paths[2].write_bytes(raw[2][:72 + 5])
+    paths[1].write_bytes(b"")
+    res = check_series(paths[0])
+    assert [(p.kind, p.path, p.offset, p.message) for p in res.problems] == [
+        ("empty-part", str(paths[1]), None, "the part is empty (0 bytes)"),
+        ("partial-record", str(paths[2]), 72,
+         "partial record of 5 bytes after 1 whole record(s) (records are 72 bytes): the "
+         "acquisition stopped mid-frame; readers drop it"),
+        ("counter", str(paths[2]), 0,
+         "frame 2: counter jumps from 2 to 5: 2 frame(s) missing or the counter is not "
+         "continuous (at the start of part a_002.tvips: is this part from another "
+         "acquisition?)")]
+    assert (res.num_frames, res.parts) == (3, paths)
+    # a stale part: the parts after it are listed, not read
+    paths[1].write_bytes(raw[1] + b"\0" * 7)
+    paths[2].write_bytes(raw[2])
+    res = check_series(paths[0])
+    [problem] = res.problems
+    assert (problem.kind, problem.path, problem.offset) == ("stale-part", str(paths[1]), 144)
+    assert problem.message.startswith("151 bytes is not a whole number of 72-byte records (2 "
+                                      "records and 7 bytes over): a stale part")
+    assert (res.num_frames, res.parts) == (2, [paths[0]])
+    # an empty part after a stale one is still reported
+    paths[2].write_bytes(b"")
+    assert [p.kind for p in check_series(paths[0]).problems] == ["stale-part", "empty-part"]
+
+
+def test_check_of_gaps_headers_and_frameless_series(tmp_path):
+    s = Series(num_frames=7, frames_per_part=(1, 1, 1, 1, 1, 1, 1), width=3, height=2, seed=35,
+               frames=dict(counter=list(range(1, 8)), timestamp_s=list(range(7)),
+                           timestamp_ms=0, rotator_index=0))
+    paths = write(tmp_path, s, "g")
+    paths[2].unlink()
+    res = check_series(paths[0])
+    [problem] = res.problems
+    assert (problem.kind, problem.path, problem.offset) == ("numbering", str(paths[2]), None)
+    assert problem.message == ("part g_002.tvips is missing but later parts exist (g_003.tvips, "
+                               "g_004.tvips, g_005.tvips, …); the series is read up to the "
+                               "gap, so the 4 later part(s) are not checked")
+    assert str(problem) == f"{paths[2]}: {problem.message}"
+    assert (res.num_frames, res.parts) == (2, paths[:2])
+    for p in paths[4:]:
+        p.unlink()
+    assert "(g_003.tvips); " in check_series(paths[0]).problems[0].message
+
+    bad = Series(num_frames=2, seed=36, main=dict(bits_per_pixel=12, len_header=255))
+    res = check_series(write(tmp_path, bad, "h")[0])
+    assert [(p.kind, p.offset) for p in res.problems] == [("header", 0), ("header", 16)]
+    assert (res.num_frames, res.parts) == (0, [tmp_path / "h_000.tvips"])
+    usable = Series(num_frames=2, seed=37, main=dict(len_header=255),
+                    frames=dict(counter=[1, 2], timestamp_s=[1, 2], rotator_index=0))
+    res = check_series(write(tmp_path, usable, "u")[0])
+    assert [p.kind for p in res.problems] == ["header"] and res.num_frames == 2
+
+    empty = tmp_path / "e_000.tvips"
+    empty.write_bytes(Series(num_frames=1).main_header_bytes())
+    res = check_series(empty)
+    assert [(p.kind, p.message) for p in res.problems] == [
+        ("no-frames", "the series holds no complete frame (records are 100 bytes)")]
+    assert (res.num_frames, res.parts) == (0, [empty])
