@@ -517,3 +517,88 @@ def test_check_of_gaps_headers_and_frameless_series(tmp_path):
     assert [(p.kind, p.message) for p in res.problems] == [
         ("no-frames", "the series holds no complete frame (records are 100 bytes)")]
     assert (res.num_frames, res.parts) == (0, [empty])
+
+
+# -- naming ------------------------------------------------------------------------------------------
+
+from tvips_ks import ArgumentError  # noqa: E402
+from tvips_ks.io.naming import find_parts, list_parts, parse_series_name  # noqa: E402
+
+
+def test_list_parts_of_numbered_single_and_shadowed_series(tmp_path):
+    s = Series(num_frames=4, frames_per_part=(2, 2), seed=41)
+    numbered = write(tmp_path, s, "n")
+    found = list_parts(numbered[1])
+    assert (found.parts, found.after_gap, found.missing, found.single, found.shadowed) == \
+        (numbered, [], None, False, None)
+    assert found.first == numbered[0] and found.name.stem == "n"
+    one = Series(num_frames=3, seed=42)
+    single = one.write_single(tmp_path, "one.tvips")
+    found = list_parts(single)
+    assert (found.parts, found.single, found.shadowed, found.missing) == ([single], True, None,
+                                                                          None)
+    assert found.name.directory == tmp_path and (found.name.stem, found.name.ext) == \
+        ("one", ".tvips")
+    # beside a numbered series of the same name, the numbered series wins
+    shadow = one.write_single(tmp_path, "n.tvips")
+    found = list_parts(shadow)
+    assert (found.parts, found.single, found.shadowed) == (numbered, False, shadow)
+    assert list_parts(numbered[0]).shadowed is None  # a numbered part was asked for
+    with tvips_ks.open(shadow) as ds:
+        assert ds.num_frames == 4
+    # a gap: listed, then refused by find_parts
+    more = write(tmp_path, Series(num_frames=6, frames_per_part=(1,) * 6, seed=43), "m")
+    more[1].unlink()
+    found = list_parts(more[0])
+    assert (found.parts, found.missing, found.after_gap) == (more[:1], more[1], more[2:])
+    with pytest.raises(SeriesError) as info:
+        find_parts(more[0])
+    assert info.value.path == str(more[1])
+    assert info.value.message == ("part m_001.tvips is missing but later parts exist "
+                                  "(m_002.tvips, m_003.tvips, m_004.tvips, …); restore the "
+                                  "missing part, or move the later parts away to read the "
+                                  "series up to the gap")
+    more[5].unlink()
+    more[4].unlink()
+    with pytest.raises(SeriesError, match=r"exist \(m_002.tvips, m_003.tvips\); restore"):
+        find_parts(more[0])
+
+
+def test_list_parts_refusals(tmp_path):
+    with pytest.raises(SeriesError) as info:
+        list_parts(tmp_path / "x.tvips")
+    assert info.value.path == str(tmp_path / "x.tvips")
+    assert "neither x.tvips nor the first part x_000.tvips" in info.value.message
+    with pytest.raises(SeriesError) as info:
+        list_parts(tmp_path / "x_001.tvips")
+    assert info.value.path == str(tmp_path / "x_000.tvips")
+    assert info.value.message.startswith("the first part x_000.tvips of this series does not "
+                                         "exist")
+    (tmp_path / "d.tvips").mkdir()
+    with pytest.raises(SeriesError, match="is a directory") as info:
+        list_parts(tmp_path / "d.tvips")
+    assert info.value.path == str(tmp_path / "d.tvips")
+    (tmp_path / "e_000.tvips").mkdir()
+    with pytest.raises(SeriesError, match="is a directory") as info:
+        list_parts(tmp_path / "e.tvips")
+    assert info.value.path == str(tmp_path / "e_000.tvips")
+    (tmp_path / "l_000.tvips").symlink_to(tmp_path / "nowhere")
+    with pytest.raises(SeriesError, match="is a symbolic link to a file that does not exist") \
+            as info:
+        list_parts(tmp_path / "l_000.tvips")
+    assert info.value.path == str(tmp_path / "l_000.tvips")
+
+
+def test_parse_series_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name, index = parse_series_name("scan_012.TVIPS")
+    assert (name.directory, name.stem, name.ext, index) == (tmp_path, "scan", ".TVIPS", 12)
+    assert name.part(3) == tmp_path / "scan_003.TVIPS"
+    assert name.unnumbered == tmp_path / "scan.TVIPS"
+    assert parse_series_name(b"a_b_000.tvips")[0].stem == "a_b"
+    assert parse_series_name("a_0001.tvips") == (parse_series_name("a_0001.tvips")[0], None)
+    assert parse_series_name("a_0001.tvips")[0].stem == "a_0001"
+    with pytest.raises(ArgumentError, match="got int"):
+        parse_series_name(5)
+    with pytest.raises(ArgumentError, match="not a TVIPS file name"):
+        parse_series_name("a.tif")
