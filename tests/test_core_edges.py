@@ -602,3 +602,228 @@ def test_parse_series_name(tmp_path, monkeypatch):
         parse_series_name(5)
     with pytest.raises(ArgumentError, match="not a TVIPS file name"):
         parse_series_name("a.tif")
+
+
+# -- metadata and timing ----------------------------------------------------------------------------
+
+import time  # noqa: E402
+
+from tvips_ks.metadata import (FILLER_TVIPS_KS, Axis, build_metadata,  # noqa: E402
+                               nav_axis_names, signal_calibration)
+from tvips_ks.timing import TimeSpan, format_utc, frame_times_ms, time_span  # noqa: E402
+
+
+def frame_headers_of(n, **values):
+    out = np.zeros(n, dtype=frame_header_dtype(60))
+    for name, value in values.items():
+        out[name] = value
+    return out
+
+
+def meta_header(filler=b"TVIPS " * 34, **values):
+    raw = Series(main=values, filler=filler).main_header_bytes()
+    return np.frombuffer(raw, dtype=tvips_ks.format.MAIN_HEADER_DTYPE)[0]
+
+
+CAMERA = "uncalibrated detector pixels ({})"
+
+
+@pytest.mark.parametrize("values,mode,filler,expected", [
+    (dict(pixel_size_nm=15600, bin_x=2, mag_total=250), "imaging", None,
+     (124.8, "nm", "detector pixel size (pixel_size_nm) × bin_x / mag_total: the "
+      "specimen-plane pixel size")),
+    (dict(pixel_size_nm=15600, bin_x=0, mag_total=250), "imaging", None, (62.4, "nm", None)),
+    (dict(pixel_size_nm=1, bin_x=1, mag_total=1), "imaging", None, (1.0, "nm", None)),
+    (dict(pixel_size_nm=15600, mag_total=0), "imaging", None,
+     (1.0, "px", CAMERA.format("pixel size or magnification missing or mode unknown"))),
+    (dict(pixel_size_nm=15600, mag_total=250), "diffraction", None,
+     (1.0, "px", CAMERA.format("diffraction needs a camera length whose unit the format does "
+                               "not record"))),
+    (dict(pixel_size_nm=15600, mag_total=250), None, None,
+     (1.0, "px", CAMERA.format("pixel size or magnification missing or mode unknown"))),
+    (dict(pixel_size_nm=1, mag_total=0), "diffraction", b"HYPERSPY",
+     (1.0, "1/nm", "pixel_size_nm, which hyperspy writes as the calibrated signal scale (1/nm, "
+                   "by the frame headers' tem_mode)")),
+    (dict(pixel_size_nm=7, mag_total=0), "imaging", FILLER_TVIPS_KS, (7.0, "nm", None)),
+    (dict(pixel_size_nm=0, mag_total=5), "imaging", b"HYPERSPY", (1.0, "px", None)),
+])
+def test_signal_calibration(values, mode, filler, expected):
+    header = meta_header(filler or b"TVIPS " * 34, **values)
+    writer = {None: "camera", b"HYPERSPY": "hyperspy"}.get(filler, "tvips-ks")
+    scale, units, source = signal_calibration(header, mode, writer)
+    assert scale == pytest.approx(expected[0]) and units == expected[1]
+    if expected[2] is not None:
+        assert source == expected[2]
+
+
+def test_metadata_of_a_camera_stack(monkeypatch):
+    header = meta_header(pixel_size_nm=15600, bin_x=2, bin_y=3, mag_total=250,
+                         high_tension_kv=200, offset_x=3, offset_y=4)
+    fh = frame_headers_of(5, tem_mode=1, timestamp_s=T0, timestamp_ms=[0, 500, 1000, 1500,
+                                                                           2000])
+    m = build_metadata(header, fh, (5,), is_scan=False)
+    assert (m.mode, m.magnification, m.camera_length, m.detector_pixel_size_nm, m.binning,
+            m.writer, m.high_tension_kv, m.frame_interval_s) == \
+        ("imaging", 250, None, 15600, (2, 3), "camera", 200, 0.5)
+    assert m.acquisition_time == _dt(2023, 11, 14, 22, 13, 20, tzinfo=_tz.utc)
+    assert m.axes == (
+        Axis("time", 5, 0.5, 0.0, "s", True, "frame time stamps: (last − first) / (frames − "
+             "1); offset 0 at the first frame"),
+        Axis("dy", Series().height, 124.8, 0.0, "nm", False, m.axes[1].source),
+        Axis("dx", Series().width, 124.8, 0.0, "nm", False, m.axes[1].source))
+    assert m.axes[1].source.startswith("detector pixel size")
+    assert m.axes[0].as_dict() == dict(name="time", size=5, scale=0.5, offset=0.0, units="s",
+                                       navigate=True)
+    # diffraction: mag_total is a camera length
+    m = build_metadata(header, frame_headers_of(2, tem_mode=2), (2,), is_scan=False)
+    assert (m.mode, m.magnification, m.camera_length) == ("diffraction", None, 250)
+    assert m.axes[0] == Axis("frame", 2, 1.0, 0.0, "", True,
+                             "frame timestamps do not advance: frame number")
+    # no pixel size recorded: no detector pixel
+    m = build_metadata(meta_header(pixel_size_nm=0), frame_headers_of(1), (1,), is_scan=False)
+    assert (m.detector_pixel_size_nm, m.mode, m.magnification) == (None, None, 250)
+
+
+def test_metadata_of_hyperspy_and_tvips_ks_files_and_scans():
+    header = meta_header(b"HYPERSPY" + b"\0" * 196, pixel_size_nm=3, offset_x=5, offset_y=6,
+                         mag_total=0)
+    m = build_metadata(header, frame_headers_of(12, tem_mode=2), (3, 4), is_scan=True)
+    assert (m.writer, m.detector_pixel_size_nm, m.camera_length) == ("hyperspy", None, None)
+    step = "scan step not recorded in the format: scale 1 per position"
+    assert m.axes[:2] == (Axis("y", 3, 1.0, 0.0, "", True, step),
+                          Axis("x", 4, 1.0, 0.0, "", True, step))
+    assert [(a.name, a.scale, a.offset, a.units) for a in m.axes[2:]] == \
+        [("dy", 3.0, 6.0, "1/nm"), ("dx", 3.0, 5.0, "1/nm")]
+    m = build_metadata(meta_header(FILLER_TVIPS_KS, pixel_size_nm=2, offset_x=1),
+                       frame_headers_of(0), (0,), is_scan=False)
+    assert (m.writer, m.mode, m.acquisition_time, m.frame_interval_s) == \
+        ("tvips-ks", None, None, None)
+    assert [(a.scale, a.offset, a.units) for a in m.axes[1:]] == [(2.0, 4.0, "nm"),
+                                                                 (2.0, 1.0, "nm")]
+    v1 = np.zeros(2, dtype=frame_header_dtype(12))
+    assert build_metadata(meta_header(), v1, (2,), is_scan=False).mode is None
+    assert nav_axis_names(1) == ["x"] and nav_axis_names(3) == ["z", "y", "x"]
+    assert nav_axis_names(5) == ["axis4", "axis3", "z", "y", "x"]
+
+
+def test_time_span_and_utc(monkeypatch):
+    empty = time_span(frame_headers_of(0))
+    assert empty == TimeSpan(None, None, 0)
+    assert (empty.first, empty.duration_s, empty.interval_s, empty.frame_rate) == (None,) * 4
+    one = time_span(frame_headers_of(1, timestamp_s=T0, timestamp_ms=7))
+    assert (one.first_ms, one.last_ms, one.num_frames, one.interval_s) == \
+        (T0 * 1000 + 7, T0 * 1000 + 7, 1, None)
+    fh = frame_headers_of(3, timestamp_s=2**32 - 1, timestamp_ms=[0, 1, 999])
+    times = frame_times_ms(fh)
+    assert times.dtype == np.int64 and times.tolist() == [(2**32 - 1) * 1000 + k
+                                                         for k in (0, 1, 999)]
+    span = time_span(fh)
+    assert (span.duration_s, span.interval_s, span.frame_rate) == (0.999, 0.4995, 1 / 0.4995)
+    monkeypatch.setenv("TZ", "Asia/Kathmandu")  # UTC+05:45: a local time would show
+    time.tzset()
+    try:
+        assert format_utc(1234) == "1970-01-01 00:00:01.234"
+        assert format_utc(T0 * 1000 + 5) == "2023-11-14 22:13:20.005"
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+# -- the part table ---------------------------------------------------------------------------------
+
+from tvips_ks import TruncatedRecordError, TruncatedRecordWarning  # noqa: E402
+from tvips_ks.io.parts import PartTable, check_unchanged, measure_parts  # noqa: E402
+
+
+def test_part_table_offsets_equality_and_refusals(tmp_path):
+    s = Series(num_frames=7, frames_per_part=(3, 0, 4), width=3, height=2, seed=51)
+    paths = write(tmp_path, s)
+    layout = RecordLayout.from_header(read_main_header(paths[0]))
+    table = build_part_table(paths, layout)
+    assert table.starts.dtype == np.int64 and table.starts.tolist() == [0, 3]
+    assert [p.num_frames for p in table.parts] == [3, 0, 4] and len(table.used) == 2
+    assert table.record_offset(1) == (table.parts[0], 256 + 72)
+    assert table.record_offset(5) == (table.parts[2], 2 * 72)
+    assert table.field_offset(5, "timestamp_ms") == (table.parts[2], 2 * 72 + 8)
+    assert table.field_offset(0, "rotator_index") == (table.parts[0], 256 + 48)
+    again = build_part_table(paths, layout)
+    assert again == table and hash(again) == hash(table) and table != again.parts
+    other = PartTable(measure_parts(paths[:1], layout), layout)
+    assert other != table and other.num_frames == 3
+    assert repr(table) == "<PartTable 7 frames in 3 part(s)>"
+    # a partial record before the last part is refused unless permissive
+    paths[0].write_bytes(s.part_bytes()[0] + b"\0" * 5)
+    with pytest.raises(SeriesError, match="not a whole number of 72-byte records"):
+        build_part_table(paths, layout)
+    with pytest.warns(TruncatedRecordWarning) as caught:
+        tvips_ks.open(paths[0], permissive=True).close()
+    assert [w.filename for w in caught] == [__file__]  # the warning points at the caller
+    # nothing to read: the message says why
+    paths[0].write_bytes(s.main_header_bytes())
+    with pytest.raises(TruncatedRecordError, match="there is nothing after the main header"):
+        build_part_table(paths[:2], layout)
+    paths[0].write_bytes(s.main_header_bytes() + b"\0" * 50)
+    with pytest.raises(TruncatedRecordError, match="one record would be 72 bytes but the "
+                                                   "largest part holds only 50"), \
+            pytest.warns(TruncatedRecordWarning):
+        build_part_table(paths[:1], layout)
+
+
+def test_a_file_that_shrank_after_opening_is_refused(tmp_path):
+    s = Series(num_frames=6, frames_per_part=(2, 4), width=3, height=2, seed=52)
+    paths = write(tmp_path, s)
+    with tvips_ks.open(paths[0]) as ds:
+        paths[1].write_bytes(s.part_bytes()[1][:72])
+        with pytest.raises(SeriesError) as info:
+            ds.frames[4]
+    assert info.value.path == str(paths[1]) and info.value.offset == 72
+    assert info.value.message.startswith("the file is now 72 bytes, shorter than when the "
+                                         "series was opened (288), so frame 4 is gone")
+    check_unchanged(ds.files[1], 288, 288, 5)  # unchanged: nothing raised
+
+
+# -- atomic outputs ---------------------------------------------------------------------------------
+
+import errno as _errno  # noqa: E402
+
+from tvips_ks import WriteError  # noqa: E402
+from tvips_ks.io.atomic import AtomicOutputs, _remove  # noqa: E402
+
+
+def test_write_errors_name_the_final_file(tmp_path):
+    finals = [tmp_path / "a_000.tvips", tmp_path / "a_001.tvips"]
+    outputs = AtomicOutputs(finals)
+    temps = outputs.temps
+    assert [t.parent for t in temps] == [tmp_path] * 2
+    assert all(t.name.startswith(f".{f.name}.") and t.name.endswith(".partial")
+               for t, f in zip(temps, finals))
+    for err, final in [
+        (OSError(_errno.ENOSPC, "No space left on device", str(temps[1])), finals[1]),
+        (OSError(_errno.ENOSPC, "No space", os.fsencode(temps[1] / "x")), finals[1]),
+        (OSError(_errno.EXDEV, "cross-device", "/elsewhere", None, str(finals[1])), finals[1]),
+        (OSError(_errno.EIO, "I/O error", "/unrelated"), finals[0]),
+        (OSError("plain"), finals[0]),
+    ]:
+        error = outputs._write_error(err)
+        assert isinstance(error, WriteError) and error.path == str(final), err
+        assert error.message.startswith(f"cannot write the file: {err.strerror or err}; "
+                                        f"nothing was written")
+    with pytest.raises(WriteError) as info:
+        with AtomicOutputs(finals) as temps:
+            temps[1].write_bytes(b"x")
+            raise OSError(_errno.ENOSPC, "No space left on device", str(temps[1]))
+    assert info.value.path == str(finals[1])
+    assert sorted(tmp_path.iterdir()) == []
+
+
+def test_remove_takes_files_directories_and_links(tmp_path):
+    d = tmp_path / "d"
+    (d / "sub").mkdir(parents=True)
+    (d / "sub" / "f").write_bytes(b"x")
+    link = tmp_path / "link"
+    link.symlink_to(d, target_is_directory=True)
+    _remove(link)  # the link goes, not what it points at
+    assert not link.exists() and (d / "sub" / "f").exists()
+    _remove(d)
+    assert not d.exists()
+    _remove(tmp_path / "missing")
