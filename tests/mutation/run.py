@@ -352,7 +352,8 @@ def report(config: dict, names: list[str], min_score: float) -> int:
 
 def write_survivors(rows, total, survivors, score) -> None:
     out = ["# Mutation testing: survivors", "",
-           "Written by `python tests/mutation/run.py` (see `tests/mutation/README.md`); do not "
+           "Written by `python tests/mutation/run.py` (see its docstring and the README's "
+           "Testing section); do not "
            "edit by hand. A killed or timed-out mutant counts as caught; \"equivalent\" "
            "survivors are listed in `tests/mutation/equivalent.toml` with the reason they "
            "cannot change behaviour, and still count against the score.", "",
@@ -361,6 +362,11 @@ def write_survivors(rows, total, survivors, score) -> None:
     for module, c in rows + [("**total**", total)]:
         out.append(f"| {module} | {c['total']} | {c['killed']} | {c['timeout']} | "
                    f"{c['survived']} | {c['equivalent']} | {score(c):.1f} % |")
+    skipped = load_config()["run"].get("not_mutated", [])
+    if skipped:
+        out += ["", "Not mutated (code that runs only at import time, where mutmut cannot "
+                "switch a mutant on):", ""]
+        out += [f"- `{e['function']}`: {e['reason']}" for e in skipped]
     out += ["", f"## Survivors ({len(survivors)})", ""]
     if not survivors:
         out.append("None.")
