@@ -1,0 +1,415 @@
+#!/usr/bin/env python
+"""Mutation testing of tvips-ks's core with mutmut (issue 19).  Not part of CI.
+
+    pip install -e ".[test,mutation]"
+    python tests/mutation/run.py                 # every group; resumes where it stopped
+    python tests/mutation/run.py --group check   # one group (repeatable option)
+    python tests/mutation/run.py --fresh         # forget earlier results first
+    python tests/mutation/run.py --report        # only re-read the results and report
+
+The modules and the tests that may kill their mutants are in ``config.toml`` beside
+this file.  Each group runs mutmut in a work directory of its own,
+``.mutation/<group>/`` at the repository root (git-ignored), holding links to
+``tvips_ks/`` and ``tests/`` and a ``pyproject.toml`` with the group's
+``[tool.mutmut]`` table; mutmut copies and mutates the sources under
+``.mutation/<group>/mutants/``.  mutmut first runs the group's tests once to record
+which tests call which function, then tries each mutant only against the tests that
+call the mutated function, ``--jobs`` mutants at a time.  Its verdicts are cached per
+function (keyed by the function's source), so a second run only tries mutants of
+functions that changed; survivors, mutants without tests and timeouts are always
+tried again, so that new tests count.
+
+Mutation operators: mutmut's, except that prose strings (error messages, warnings:
+string literals holding whitespace) are not mutated.  Changing the wording of a
+message is not the kind of bug this measures; strings that are data (field names,
+"auto", "x", file extensions) are still mutated.
+
+At the end it prints a score per module and in total, and writes every survivor with
+its diff to ``survivors.md`` beside this file.  A survivor listed in
+``equivalent.toml`` (matched by module, function and the changed line) is shown with
+the reason it cannot change behaviour; the score counts it as surviving all the same.
+Exit status: 0 when the total score reaches ``--min-score`` (default 95), else 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+WORK = ROOT / ".mutation"
+
+# mutmut's exit codes for a mutant's test run
+KILLED = {1, 3}
+# CPU-time limits (SIGXCPU) and mutmut's wall-clock timeout; not 255, which mutmut also
+# calls a timeout but is what a worker that failed to start (say, an import that
+# raised) exits with: that is not a kill
+TIMEOUT = {-24, 24, 152, 36}
+STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests",
+          34: "skipped", 35: "suspicious", 36: "timeout", 37: "type check", None: "not run",
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "worker failed", -11: "crashed",
+          -9: "crashed", 2: "interrupted"}
+
+
+def load_config() -> dict:
+    with open(HERE / "config.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def load_equivalents() -> list[dict]:
+    path = HERE / "equivalent.toml"
+    if not path.exists():
+        return []
+    with open(path, "rb") as f:
+        return tomllib.load(f).get("equivalent", [])
+
+
+# --- inside the work directory: mutmut with the project's operator choice ---------------
+
+def _patched_operators():
+    """mutmut's operators without mutations of prose strings."""
+    import libcst as cst
+    from mutmut.mutation import file_mutation, mutators
+
+    def prose(node) -> bool:
+        """A literal holding whitespace: a sentence, not a name."""
+        if isinstance(node, cst.SimpleString):
+            try:
+                value = node.evaluated_value
+            except Exception:
+                return False
+            return isinstance(value, str) and any(c.isspace() for c in value)
+        if isinstance(node, cst.FormattedString):
+            return any(isinstance(p, cst.FormattedStringText) and any(c.isspace() for c in p.value)
+                       for p in node.parts)
+        return False
+
+    def pieces(node):
+        if isinstance(node, cst.ConcatenatedString):
+            yield from pieces(node.left)
+            yield from pieces(node.right)
+        else:
+            yield node
+
+    in_prose: set[int] = set()  # literals that continue a sentence ("…, reads the " "anyway")
+    visit = file_mutation.MutationVisitor.on_visit
+    create = file_mutation.create_mutations
+    skipped = {tuple(entry["function"].split(":")) for entry in
+               load_config()["run"].get("not_mutated", [])}
+    current = {"file": ""}
+
+    def create_mutations(filename, *args, **kwargs):
+        current["file"] = Path(filename).as_posix()
+        return create(filename, *args, **kwargs)
+
+    def on_visit(self, node):
+        if (isinstance(node, (cst.FunctionDef, cst.ClassDef))
+                and (current["file"], node.name.value) in skipped):
+            return False
+        if isinstance(node, cst.ConcatenatedString):
+            parts = list(pieces(node))
+            if any(prose(p) for p in parts):
+                in_prose.update(id(p) for p in parts)
+        return visit(self, node)
+
+    def operator_string(node):
+        if prose(node) or id(node) in in_prose:
+            return
+        yield from mutators.operator_string(node)
+
+    file_mutation.MutationVisitor.on_visit = on_visit
+    file_mutation.create_mutations = create_mutations
+    ops = [(t, operator_string if op is mutators.operator_string else op)
+           for t, op in mutators.mutation_operators]
+    file_mutation.mutation_operators = ops
+
+
+def _fast_tests_first():
+    """Hand each mutant its tests fastest first, as mutmut's fork runner does (its fork
+    server runner keeps mutmut's set order): pytest stops at the first failure, so a
+    mutant that some quick test kills costs only that test."""
+    from mutmut.state import state
+    from mutmut.workers import isolation
+
+    submit = isolation.ForkServerRunner.submit
+
+    def sorted_submit(self, mutant_name, tests, cpu_time_limit, estimated_time):
+        durations = state().duration_by_test
+        tests = sorted(tests, key=lambda t: (durations.get(t, 0.0), t))
+        return submit(self, mutant_name, tests, cpu_time_limit, estimated_time)
+
+    isolation.ForkServerRunner.submit = sorted_submit
+
+
+def mutmut_main(argv: list[str]) -> None:
+    """``run.py _mutmut ARGS``: mutmut's command line, with the operator choice above."""
+    _patched_operators()
+    _fast_tests_first()
+    import mutmut.__main__ as mm
+
+    mm.cli.main(args=argv, prog_name="mutmut", standalone_mode=True)
+
+
+def diffs_main(names: list[str]) -> None:
+    """``run.py _diffs NAMES``: each mutant's diff, as JSON (run inside a work directory)."""
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    out = {}
+    for name in names:
+        try:
+            out[name] = get_diff_for_mutant(name)
+        except Exception as err:  # a function that changed since the run
+            out[name] = f"(no diff: {err})"
+    print(json.dumps(out))
+
+
+# --- the driver ---------------------------------------------------------------------------
+
+def pyproject_for(group: dict, common: list[str], run: dict) -> str:
+    """The repository's pyproject.toml plus the group's [tool.mutmut] table."""
+    text = (ROOT / "pyproject.toml").read_text()
+    tests = list(dict.fromkeys(group["tests"] + common))
+
+    def arr(items):
+        return "[" + ", ".join(json.dumps(str(i)) for i in items) + "]"
+
+    return text + "\n\n# written by tests/mutation/run.py for this group\n[tool.mutmut]\n" + "\n".join([
+        f'source_paths = ["tvips_ks"]',
+        f"only_mutate = {arr(group['modules'])}",
+        f"pytest_add_cli_args_test_selection = {arr(tests)}",
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]',
+        f"timeout_constant = {float(run.get('timeout_constant', 10.0))}",
+        f"timeout_multiplier = {float(run.get('timeout_multiplier', 10.0))}",
+        "use_git_change_detection = false",
+        # workers fork from a server that never ran a test: forking the process that
+        # ran the tests (with dask's and the stats pass's threads) deadlocks at times
+        'process_isolation = "forkserver"',
+        'on_dependency_change = "ignore"',
+    ]) + "\n"
+
+
+def prepare(name: str, group: dict, common: list[str], run: dict, fresh: bool) -> Path:
+    work = WORK / name
+    if fresh and work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    for link in ("tvips_ks", "tests"):
+        target = work / link
+        if not target.is_symlink():
+            target.symlink_to(ROOT / link, target_is_directory=True)
+    # the tests run in mutants/ and find spec/, generated/, docs/ … beside tests/
+    (work / "mutants").mkdir(exist_ok=True)
+    for entry in ROOT.iterdir():
+        if entry.name in {"tvips_ks", "tests", "pyproject.toml", ".git", ".mutation"}:
+            continue
+        target = work / "mutants" / entry.name
+        if not target.is_symlink() and not target.exists():
+            target.symlink_to(entry, target_is_directory=entry.is_dir())
+    (work / "pyproject.toml").write_text(pyproject_for(group, common, run))
+    return work
+
+
+def read_results(work: Path, modules: list[str]) -> dict[str, dict[str, int | None]]:
+    """``{module: {mutant name: exit code}}`` from mutmut's .meta files."""
+    out = {}
+    for module in modules:
+        meta = work / "mutants" / (module + ".meta")
+        codes = {}
+        if meta.exists():
+            codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
+        out[module] = codes
+    return out
+
+
+def mutmut(work: Path, args: list[str], log) -> int:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "_mutmut", *args]
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT, env=env)
+    return proc.returncode
+
+
+def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
+              fresh: bool) -> None:
+    work = prepare(name, group, common, run, fresh)
+    log_path = work / "mutmut.log"
+    started = time.monotonic()
+    print(f"== {name}: {', '.join(group['modules'])}", flush=True)
+    with open(log_path, "a") as log:
+        log.write(f"\n\n===== run at {time.ctime()}\n")
+        log.flush()
+        status = mutmut(work, ["run", "--max-children", str(jobs)], log)
+        # survivors, mutants without a test and timeouts are tried again: tests added
+        # since the first pass may kill them (mutmut records new tests' coverage first),
+        # and a timeout on a busy machine may be a survivor or a kill
+        again = [m for codes in read_results(work, group["modules"]).values()
+                 for m, c in codes.items() if c in (0, 5, 33) or c in TIMEOUT]
+        if status == 0 and again:
+            log.write(f"\n===== retrying {len(again)} survivors and timeouts\n")
+            log.flush()
+            status = mutmut(work, ["run", "--max-children", str(jobs), *again], log)
+    took = time.monotonic() - started
+    print(f"   mutmut exit {status} in {took:.0f} s (log: {log_path.relative_to(ROOT)})",
+          flush=True)
+    if status != 0:
+        print("   see the log: mutmut did not finish", flush=True)
+
+
+def diffs(work: Path, names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "_diffs", *names]
+    proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        return {n: f"(no diff: {proc.stderr.strip()[-300:]})" for n in names}
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    minus = " ".join(l[1:].strip() for l in diff.splitlines()
+                     if l.startswith("-") and not l.startswith("---"))
+    plus = " ".join(l[1:].strip() for l in diff.splitlines()
+                    if l.startswith("+") and not l.startswith("+++"))
+    return minus, plus
+
+
+def function_of(mutant: str) -> str:
+    """``tvips_ks.io.chunks.x_part_aligned__mutmut_3`` -> ``part_aligned``
+    (``xǁClassǁmethod__mutmut_1`` -> ``Class.method``)."""
+    func = mutant.rsplit(".", 1)[-1].rsplit("__mutmut_", 1)[0]
+    if func.startswith("xǁ"):
+        return ".".join(func[2:].split("ǁ"))
+    return func[2:] if func.startswith("x_") else func
+
+
+def equivalence(module: str, mutant: str, diff: str, equivalents: list[dict]) -> str | None:
+    before, after = changed_lines(diff)
+    for e in equivalents:
+        if (e["module"] == module and e["function"] == function_of(mutant)
+                and e["before"].strip() == before and e["after"].strip() == after):
+            return e["reason"]
+    return None
+
+
+def report(config: dict, names: list[str], min_score: float) -> int:
+    equivalents = load_equivalents()
+    rows, survivors = [], []
+    total = Counter()
+    for name in names:
+        group = config["groups"][name]
+        work = WORK / name
+        results = read_results(work, group["modules"])
+        lost = {m: c for codes in results.values() for m, c in codes.items()
+                if c not in KILLED and c not in TIMEOUT}
+        texts = diffs(work, sorted(lost))
+        for module, codes in results.items():
+            counts = Counter()
+            for mutant, code in codes.items():
+                if code in KILLED:
+                    counts["killed"] += 1
+                elif code in TIMEOUT:
+                    counts["timeout"] += 1
+                else:
+                    counts["survived"] += 1
+                    diff = texts.get(mutant, "")
+                    survivors.append((module, mutant, STATUS.get(code, str(code)), diff,
+                                      equivalence(module, mutant, diff, equivalents)))
+            counts["total"] = len(codes)
+            counts["equivalent"] = sum(1 for s in survivors if s[0] == module and s[4])
+            rows.append((module, counts))
+            total.update(counts)
+
+    def score(c):
+        return 100.0 * (c["killed"] + c["timeout"]) / c["total"] if c["total"] else float("nan")
+
+    width = max(len(m) for m, _ in rows) if rows else 10
+    lines = [f"{'module':<{width}}  mutants  killed  timeout  survived  equivalent   score"]
+    for module, c in rows + [("total", total)]:
+        lines.append(f"{module:<{width}}  {c['total']:7d}  {c['killed']:6d}  {c['timeout']:7d}  "
+                     f"{c['survived']:8d}  {c['equivalent']:10d}  {score(c):5.1f} %")
+    table = "\n".join(lines)
+    print(table)
+    write_survivors(rows, total, survivors, score)
+    print(f"\nsurvivors: {(HERE / 'survivors.md').relative_to(ROOT)}")
+    if total["total"] == 0 or any(c["total"] == 0 for _, c in rows):
+        print("some module has no results: run the groups first")
+        return 1
+    return 0 if score(total) >= min_score else 1
+
+
+def write_survivors(rows, total, survivors, score) -> None:
+    out = ["# Mutation testing: survivors", "",
+           "Written by `python tests/mutation/run.py` (see its docstring and the README's "
+           "Testing section); do not "
+           "edit by hand. A killed or timed-out mutant counts as caught; \"equivalent\" "
+           "survivors are listed in `tests/mutation/equivalent.toml` with the reason they "
+           "cannot change behaviour, and still count against the score.", "",
+           "| module | mutants | killed | timeout | survived | of which equivalent | score |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for module, c in rows + [("**total**", total)]:
+        out.append(f"| {module} | {c['total']} | {c['killed']} | {c['timeout']} | "
+                   f"{c['survived']} | {c['equivalent']} | {score(c):.1f} % |")
+    skipped = load_config()["run"].get("not_mutated", [])
+    if skipped:
+        out += ["", "Not mutated (code that runs only at import time, where mutmut cannot "
+                "switch a mutant on):", ""]
+        out += [f"- `{e['function']}`: {e['reason']}" for e in skipped]
+    out += ["", f"## Survivors ({len(survivors)})", ""]
+    if not survivors:
+        out.append("None.")
+    for module, mutant, status, diff, reason in survivors:
+        out += [f"### `{mutant}` ({status})", "",
+                f"Equivalent: {reason}" if reason else "Not explained yet: add a test that "
+                "kills it, or an entry in `equivalent.toml`.", "",
+                "```diff", diff.strip(), "```", ""]
+    (HERE / "survivors.md").write_text("\n".join(out))
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "_mutmut":
+        mutmut_main(argv[1:])
+        return 0
+    if argv and argv[0] == "_diffs":
+        diffs_main(argv[1:])
+        return 0
+    config = load_config()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--group", action="append", choices=sorted(config["groups"]),
+                        help="run only this group (repeatable); default: all")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
+                        help="mutants tried at once (default: the number of CPUs)")
+    parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument("--report", action="store_true",
+                        help="do not run mutmut, only report the results so far")
+    parser.add_argument("--min-score", type=float, default=95.0)
+    args = parser.parse_args(argv)
+    names = args.group or list(config["groups"])
+    common = config["run"].get("common_tests", [])
+    missing = [t for n in names for t in config["groups"][n]["tests"] + common
+               if not (ROOT / t).exists()]
+    if missing:
+        parser.error(f"test files in config.toml that do not exist: {missing}")
+    if not args.report:
+        for name in names:
+            run_group(name, config["groups"][name], common, config["run"], args.jobs,
+                      args.fresh)
+    return report(config, list(config["groups"]) if args.report and not args.group
+                  else names, args.min_score)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
