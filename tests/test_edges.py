@@ -315,6 +315,32 @@ except tvips_ks.WriteError as err:
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("name", ["c.h5", "c.npy", "c.zarr"])
+def test_convert_onto_a_full_file_system_prints_one_line_and_leaves_nothing(tmp_path, name):
+    """HDF5 used to crash the interpreter (exit 139) when a write failed inside it."""
+    pytest.importorskip("h5py")
+    pytest.importorskip("zarr")
+    src = tmp_path / "src"
+    src.mkdir()
+    tvips_ks.save(src / "s.tvips", frames(256, 64, 64))
+    out = tmp_path / "out"
+    out.mkdir()
+    code = f"""
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+from tvips_ks.cli import main
+sys.exit(main([sys.argv[1], sys.argv[2], sys.argv[3]]))
+"""
+    proc = subprocess.run([sys.executable, "-c", code, "convert", str(src / "s_000.tvips"),
+                           str(out / name)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"tvips-ks: {out / name}: cannot write the file")
+    assert list(out.iterdir()) == []
+
+
 def test_to_dask_without_dask_says_how_to_install_it(tmp_path, monkeypatch):
     tvips_ks.save(tmp_path / "d.tvips", frames(3))
     ds = tvips_ks.open(tmp_path / "d.tvips")

@@ -180,8 +180,16 @@ def _storage_chunks(chunks, shape, frame_bytes, target):
     return (*out, *shape[-2:])
 
 
+def _hdf5_bytes(ds, shape, dtype, blocks, attrs) -> int:
+    """An upper bound of the HDF5 file's size: data, headers, attributes, chunk index."""
+    index_len = ds.frame_index.size if ds.frame_index is not None else ds.num_frames
+    return (math.prod(shape) * dtype.itemsize + ds.frame_headers.nbytes + ds.header.nbytes
+            + 8 * index_len + 4 * len(json.dumps(attrs)) + 512 * len(blocks) + 2**20)
+
+
 def _write_hdf5(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar) -> None:
     h5py = require("h5py", extra="convert", purpose="writing HDF5")
+    AtomicOutputs.reserve(target, _hdf5_bytes(ds, shape, dtype, blocks, attrs))
     frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
     with h5py.File(target, "w") as f:
         data = f.create_dataset("data", shape=shape, dtype=dtype,

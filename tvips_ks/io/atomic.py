@@ -11,6 +11,7 @@ as they were.  Renames within one directory never copy data.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import uuid
@@ -58,6 +59,27 @@ class AtomicOutputs:
 
     def __enter__(self) -> list[Path]:
         return self.temps
+
+    @staticmethod
+    def reserve(temp: Path, nbytes: int) -> None:
+        """Claim ``nbytes`` of disk for ``temp`` before a writer that cannot survive a full disk.
+
+        HDF5 crashes the interpreter when a write fails inside it (h5py cannot
+        release the file's objects afterwards), so room is proven first: a full
+        disk or a file-size limit then fails here, as an ``OSError`` the
+        context turns into a :class:`WriteError`.  The file is left empty for
+        the writer, which truncates it anyway.
+        """
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            try:
+                os.posix_fallocate(fd, 0, max(int(nbytes), 1))
+            except OSError as err:
+                if err.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                    raise  # a file system without fallocate proves nothing either way
+            os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
