@@ -42,7 +42,7 @@ writes = True
 non_uniform_axis = False
 
 def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
-                winding_scan_axis=None, hysteresis=0, rechunking="auto", scan_step=None,
+                winding_scan_axis=None, hysteresis=0, rechunking="auto", *, scan_step=None,
                 diffraction_pixel_size=None, image_pixel_size=None, camera_length_mm=None):
     """Read a TVIPS series as RosettaSciIO does: ``[signal_dict]``.
 
@@ -60,7 +60,7 @@ def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
     ``winding_scan_axis``/``hysteresis`` to the detected scan, and
     ``hysteresis`` without ``winding_scan_axis`` is ignored.
 
-    The calibrations (``scan_step``, ``diffraction_pixel_size`` or
+    The calibrations, keyword-only beyond RosettaSciIO's signature (``scan_step``, ``diffraction_pixel_size`` or
     ``image_pixel_size``, ``camera_length_mm``) are ``open``'s, and land on the
     axes and in the metadata (``hs.load(path, file_format=tvips_ks.rsciio,
     scan_step=(2.5, "nm"))``).
