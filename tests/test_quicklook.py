@@ -180,3 +180,47 @@ def test_bad_arguments(series):
             tvips_ks.quicklook(ds, block_bytes=0)
     with pytest.raises(ArgumentError, match="2-D"):
         estimate_beam_center(np.zeros(5))
+
+
+# -- tvips-ks preview -----------------------------------------------------------------------
+
+def test_preview_prints_and_draws_the_quick_look(series, tmp_path, capsys):
+    from PIL import Image
+
+    from tvips_ks.cli import main
+
+    path, data = series
+    out = tmp_path / "look.png"
+    capsys.readouterr()
+    status = main([
+        "preview", str(path), str(out), "--scan-shape", "none", "--vbf-center", "12,18.5",
+        "--vbf-radius", "4.5"])
+    stdout, stderr = capsys.readouterr()
+    assert status == 0, stderr
+    lines = stdout.splitlines()
+    assert lines[0].startswith("beam centre: (y, x) = (13.")
+    assert lines[1] == "VBF aperture: centre (y, x) = (12.00, 18.50) px, radius 4.50 px"
+    assert lines[2].startswith("suggested scan start: frame 7 (not applied; try --scan-shape "
+                               "ROWS,COLS --scan-start-frame 7): the mean intensity rises")
+    assert lines[3] == f"wrote {out} (1200×900 PNG; right panel: rotator_index)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["look.png", "s_000.tvips"]
+    with Image.open(out) as image:
+        assert image.size == (1200, 900)
+        pixels = np.asarray(image.convert("RGB"))
+    # the beam-centre marker (tab:red) and the aperture circle (tab:cyan) are drawn
+    red = (np.abs(pixels.astype(int) - (214, 39, 40)).sum(axis=-1) < 30).sum()
+    cyan = (np.abs(pixels.astype(int) - (23, 190, 207)).sum(axis=-1) < 30).sum()
+    assert red > 20 and cyan > 20
+
+
+def test_render_preview_reuses_a_quick_look(series, tmp_path):
+    from tvips_ks.export.preview import render_preview
+
+    path, data = series
+    with tvips_ks.open(path, scan_shape=(6, 9), scan_start_frame=7, pad=True) as ds:
+        look = tvips_ks.quicklook(ds, vbf_center=(13, 17), vbf_radius=5)
+        summary = render_preview(ds, tmp_path / "p.png", look=look)
+    assert summary["look"] is look and summary["scan_frames"] == (7, 59)
+    with pytest.raises(ArgumentError, match="exists"):
+        with tvips_ks.open(path) as ds:
+            render_preview(ds, tmp_path / "p.png")

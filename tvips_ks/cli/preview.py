@@ -32,7 +32,7 @@ def add_parser(sub):
     p.add_argument("--vbf-center", "--center", dest="center", type=pair(float), default=None,
                    metavar="Y,X", help="VBF aperture centre in pixels (default: the beam centre)")
     p.add_argument("--size", type=pair(int), default=None, metavar="WxH",
-                   help="image size in pixels (default 1200x520)")
+                   help="image size in pixels (default 1200x900)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing OUT.png")
     p.add_argument("--permissive", action="store_true", help="read a damaged series")
     p.set_defaults(func=run)

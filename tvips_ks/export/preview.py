@@ -135,6 +135,8 @@ def render_preview(ds, out, *, size=DEFAULT_SIZE, radius=None, center=None, look
     mean_ax, max_ax, text_ax = bottom.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.9]})
 
     # -- left: the VBF image of the scan ----------------------------------------------
+    if note and look.suggested_scan_start is not None:
+        note += f" --scan-start-frame {look.suggested_scan_start.frame} (suggested)"
     if ds.frame_index is None or note:
         left.set_axis_off()
         left.text(0.5, 0.5, note or "no scan shape given", ha="center", va="center",
