@@ -3,6 +3,8 @@ against numpy references on small synthetic series."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -58,6 +60,22 @@ def test_mean_max_and_vbf_equal_numpy(series, block_bytes):
     np.testing.assert_array_equal(q.intensity, data.astype(np.float64).mean(axis=(1, 2)))
     assert (q.vbf_center, q.vbf_radius, q.vbf_aperture) == ((12.0, 18.5), 4.5, "given")
     assert q.vbf_image is None
+
+
+@pytest.mark.parametrize("dtype, scale", [(np.uint8, 1), (np.uint32, 70_000)])
+def test_exact_for_every_pixel_type(tmp_path, dtype, scale):
+    """uint8 sums in uint32, uint32 (past 2**32 in a block) in float64: both exact."""
+    data = (synthetic(num_blank=2, num_beam=10).astype(np.uint64) * scale).astype(dtype)
+    with warnings.catch_warnings():  # 32-bit pixels: a warning that others cannot read them
+        warnings.simplefilter("ignore", tvips_ks.TvipsWarning)
+        tvips_ks.save(tmp_path / "t.tvips", data)
+    with tvips_ks.open(tmp_path / "t_000.tvips") as ds:
+        assert ds.dtype == dtype
+        q = tvips_ks.quicklook(ds, vbf_center=(13, 17), vbf_radius=5)
+    np.testing.assert_array_equal(q.mean, data.astype(np.float64).mean(axis=0))
+    np.testing.assert_array_equal(q.maximum, data.max(axis=0))
+    np.testing.assert_array_equal(q.intensity, data.astype(np.float64).mean(axis=(1, 2)))
+    np.testing.assert_array_equal(q.vbf, reference_vbf(data, (13, 17), 5))
 
 
 def test_reads_block_by_block(series):

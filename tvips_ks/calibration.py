@@ -103,7 +103,7 @@ def parse_quantity(value, name: str) -> tuple[tuple[float, ...], str]:
         raise ArgumentError(f"{name} must be (value, unit), e.g. (2.5, 'nm'), or the text "
                             f"'2.5nm'; got {value!r}")
     numbers, unit = value
-    if isinstance(numbers, (tuple, list)):
+    if isinstance(numbers, (tuple, list)) or np.ndim(numbers) == 1:
         floats = tuple(_positive(n, name) for n in numbers)
     else:
         floats = (_positive(numbers, name),)
@@ -178,8 +178,6 @@ class Calibration:
     @classmethod
     def from_arguments(cls, scan_step=None, diffraction_pixel_size=None, image_pixel_size=None,
                        camera_length_mm=None) -> "Calibration":
-        if isinstance(scan_step, Calibration):  # already checked
-            return scan_step
         fields = {}
         if scan_step is not None:
             numbers, units = _length(scan_step, "scan_step", (1, 2))

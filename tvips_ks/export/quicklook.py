@@ -169,6 +169,15 @@ def scan_image(per_frame: np.ndarray, frame_index: np.ndarray) -> np.ndarray:
     return np.where(frame_index >= 0, per_frame[np.clip(frame_index, 0, None)], np.nan)
 
 
+def _exact_sum(block: np.ndarray, axis: int) -> np.ndarray:
+    """Sums of integer pixels along ``axis``, exact: in uint32 when they cannot overflow it
+    (half the time of float64 sums), else in float64 (exact below 2**53)."""
+    count = block.shape[axis]
+    if block.dtype.kind == "u" and count * int(np.iinfo(block.dtype).max) < 2**32:
+        return block.sum(axis=axis, dtype=np.uint32)
+    return block.sum(axis=axis, dtype=np.float64)
+
+
 def _aperture(ds, vbf_center, vbf_radius, h, w, step):
     if vbf_center is not None and vbf_radius is not None:
         return vbf_center, float(vbf_radius), "given"
@@ -226,11 +235,10 @@ def quicklook(ds, *, vbf_center=None, vbf_radius=None, block_bytes: int = _BLOCK
     for i in range(0, n, step):
         j = min(i + step, n)
         block = np.asarray(ds.frames[i:j])
-        # float64 sums of integer pixels are exact (below 2**53)
-        total += block.sum(axis=0, dtype=np.float64)
+        total += _exact_sum(block, 0)
         peak = block.max(axis=0)
         maximum = peak if maximum is None else np.maximum(maximum, peak)
-        intensity[i:j] = block.sum(axis=(1, 2), dtype=np.float64) / (h * w)
+        intensity[i:j] = _exact_sum(block, 2).sum(axis=1, dtype=np.float64) / (h * w)
         vbf[i:j] = block[:, box[0], box[1]][:, box_mask].sum(axis=1, dtype=np.float64) / npix
         bar.update(j - i)
     mean = total / n
