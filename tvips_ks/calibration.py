@@ -41,12 +41,12 @@ __all__ = ["Calibration", "electron_wavelength_nm", "parse_quantity", "LENGTH_UN
 #: Length units accepted for the scan step and the image pixel, as written, to
 #: their canonical spelling and its size in nm.
 LENGTH_UNITS = {
-    "pm": ("pm", 1e-3), "A": ("Å", 0.1), "Å": ("Å", 0.1), "Å": ("Å", 0.1),
+    "pm": ("pm", 1e-3), "A": ("Å", 0.1), "\u00c5": ("Å", 0.1), "\u212b": ("Å", 0.1),
     "angstrom": ("Å", 0.1), "nm": ("nm", 1.0), "um": ("µm", 1e3), "µm": ("µm", 1e3),
     "μm": ("µm", 1e3), "micron": ("µm", 1e3), "mm": ("mm", 1e6),
 }
 #: Reciprocal units of a diffraction pixel, to their factor to 1/nm (1/Å = 10/nm exactly).
-_RECIPROCAL_PER_NM = {"nm": 1, "A": 10, "Å": 10, "Å": 10, "angstrom": 10}
+_RECIPROCAL_PER_NM = {"nm": 1, "A": 10, "\u00c5": 10, "\u212b": 10, "angstrom": 10}
 _CAMERA_MM = {"mm": 1, "cm": 10, "m": 1000}
 #: How far apart (relative) a camera length and a diffraction pixel may imply
 #: detector pixels before they count as contradicting the header: nominal
