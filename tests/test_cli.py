@@ -483,10 +483,12 @@ def test_preview_png_of_the_example(tmp_path):
     out = tmp_path / "preview.png"
     proc = run("preview", EXAMPLE, out)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == (f"wrote {out} (1200×520 PNG; right panel: scan_position, "
-                                   f"scan frames 5–196)")
+    assert proc.stdout.splitlines() == [
+        "beam centre: (y, x) = (15.50, 15.50) px, thresholded disc (radius 5.0 px)",
+        "VBF aperture: centre (y, x) = (15.50, 15.50) px, radius 5.05 px",
+        f"wrote {out} (1200×900 PNG; right panel: scan_position, scan frames 5–196)"]
     with Image.open(out) as image:
-        assert image.format == "PNG" and image.size == (1200, 520)
+        assert image.format == "PNG" and image.size == (1200, 900)
         pixels = np.asarray(image.convert("L"))
     assert pixels.std() > 10  # something was drawn
     out2 = tmp_path / "wrong.png"
@@ -509,7 +511,7 @@ def test_preview_rotator_series_and_no_scan(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "right panel: rotator_index, scan frames 4–" in proc.stdout
     with Image.open(tmp_path / "rot.png") as image:
-        assert image.size == (1200, 520)
+        assert image.size == (1200, 900)
     # counter and rotator both constant, noise frames: nothing to detect a scan from
     flat = {"rotator_index": 0, "counter": 0}
     tvips_ks.save(tmp_path / "flat.tvips", frames(11, 4), frame_headers=flat, version=2)
@@ -520,7 +522,7 @@ def test_preview_rotator_series_and_no_scan(tmp_path):
     assert len(proc.stderr.splitlines()) == 1
     assert "right panel: vbf" in proc.stdout
     with Image.open(tmp_path / "flat.png") as image:
-        assert image.size == (1200, 520)
+        assert image.size == (1200, 900)
 
 
 def test_preview_errors(tmp_path, call):

@@ -298,8 +298,13 @@ def test_file_reader_signature_matches_rsciio():
 
     ours = inspect.signature(ks_tvips.file_reader).parameters
     theirs = inspect.signature(rs_tvips.file_reader).parameters
-    assert [(p.name, p.default) for p in ours.values()] == \
+    # RosettaSciIO's parameters, then open's calibrations, keyword-only (issue 15)
+    positional = [p for p in ours.values() if p.kind != p.KEYWORD_ONLY]
+    assert [(p.name, p.default) for p in positional] == \
         [(p.name, p.default) for p in theirs.values()]
+    assert [(p.name, p.default) for p in ours.values() if p.kind == p.KEYWORD_ONLY] == \
+        [(name, None) for name in ("scan_step", "diffraction_pixel_size", "image_pixel_size",
+                                   "camera_length_mm")]
     ours = inspect.signature(ks_tvips.file_writer).parameters
     theirs = inspect.signature(rs_tvips.file_writer).parameters
     assert [(p.name, p.default) for p in ours.values()] == \

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +55,36 @@ def test_the_python_reading_example_runs(tmp_path, monkeypatch):
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["vbf"].shape == (64, 64)
+
+
+def _section(title: str) -> str:
+    return README.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_quick_look_examples_run(tmp_path, monkeypatch):
+    """The library and command-line examples of "Quick looks", on a series of the size they
+    assume: 5 blank frames, then a 64 x 64 scan of a beam disc at (128, 130)."""
+    section = _section("Quick looks")
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    (command,) = re.findall(r"```bash\n(.*?)\n```", section, re.S)
+    rng = np.random.default_rng(0)
+    yy, xx = np.indices((256, 256))
+    disc = ((yy - 128) ** 2 + (xx - 130) ** 2 <= 20 ** 2) * 300.0
+    # a 64 x 64 scan of 256 x 256 frames is 512 MiB: a 16 x 16 one stands in for it
+    data = np.concatenate([rng.poisson(1.0, (5, 256, 256)),
+                           rng.poisson(disc + 2, (16 * 16, 256, 256))])
+    tvips_ks.save(tmp_path / "scan.tvips", data.astype(np.uint16))
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    look = namespace["look"]
+    assert namespace["start"].frame == 5
+    assert np.hypot(look.beam_center[0] - 128, look.beam_center[1] - 130) < 0.5
+    args = command.split()
+    assert args[:2] == ["tvips-ks", "preview"]
+    args[args.index("64,64")] = "16,16"  # the shortened scan above
+    proc = subprocess.run([sys.executable, "-m", "tvips_ks", *args[1:], "--scan-start-frame",
+                           "5"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("beam centre: (y, x) = (128.0")
+    assert (tmp_path / "look.png").stat().st_size > 0

@@ -229,7 +229,7 @@ def test_cli_preview(tmp_path, naming):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     with Image.open(out) as im:
-        assert im.size == (1200, 520)
+        assert im.size == (1200, 900)  # the preview's default size since the quick-look panels
 
 
 # -- HyperSpy and the RosettaSciIO plugin ----------------------------------------------------

@@ -15,6 +15,7 @@ from functools import cached_property
 import numpy as np
 
 from .arrays import FrameStack, ScanArray
+from .calibration import Calibration
 from .errors import ArgumentError
 from .format import RecordLayout, validate_main_header
 from .hyperspy.read import to_hyperspy
@@ -23,7 +24,7 @@ from .io.files import read_main_header
 from .io.headers import read_frame_headers
 from .io.naming import find_parts
 from .io.parts import Part, build_part_table
-from .metadata import Metadata, build_metadata
+from .metadata import Metadata, build_metadata, header_detector_pixel_nm
 from .scan.arrange import scan_index_map
 from .scan.detect import ScanDetection, detect_scan
 from .scan.options import ScanOptions
@@ -44,9 +45,16 @@ class TvipsDataset:
 
     def __init__(self, path, *, scan_shape=None, scan_start_frame=0, winding_scan_axis=None,
                  hysteresis=0, rechunking="auto", pad=False, permissive=False,
-                 frame_index=None):
+                 frame_index=None, scan_step=None, diffraction_pixel_size=None,
+                 image_pixel_size=None, camera_length_mm=None):
         options = ScanOptions.from_arguments(scan_shape, scan_start_frame, winding_scan_axis,
                                              hysteresis, pad)
+        calibration = Calibration.from_arguments(scan_step, diffraction_pixel_size,
+                                                 image_pixel_size, camera_length_mm)
+        if calibration.scan_step is not None and options.scan_shape is None \
+                and frame_index is None:
+            raise ArgumentError("scan_step calibrates the scan axes: give scan_shape (or "
+                                "scan_shape='auto', or frame_index) too")
         if frame_index is not None and options != ScanOptions():
             raise ArgumentError("frame_index is the whole arrangement: give it without "
                                 "scan_shape, scan_start_frame, winding_scan_axis, hysteresis "
@@ -56,6 +64,9 @@ class TvipsDataset:
         self.permissive = bool(permissive)
         self.header = read_main_header(self.path)
         validate_main_header(self.header, self.path, permissive=self.permissive)
+        calibration.check_detector(header_detector_pixel_nm(self.header),
+                                   int(self.header["high_tension_kv"]), path=self.path)
+        self.calibration = calibration
         self.layout = RecordLayout.from_header(self.header)
         self.table = build_part_table(self.series.parts, self.layout, permissive=self.permissive)
         self.files: list[Part] = list(self.table.parts)
@@ -124,7 +135,8 @@ class TvipsDataset:
     @cached_property
     def metadata(self) -> Metadata:
         return build_metadata(self.header, self.frame_headers, self.nav_shape,
-                              is_scan=self.frame_index is not None)
+                              is_scan=self.frame_index is not None,
+                              calibration=self.calibration)
 
     def to_dask(self, chunks=None):
         """A lazy dask array of ``.data``; ``chunks`` defaults to the ``rechunking`` option."""
@@ -157,7 +169,9 @@ class TvipsDataset:
 
 def open(path: str | os.PathLike, *, scan_shape=None, scan_start_frame: int = 0,
          winding_scan_axis=None, hysteresis: int = 0, rechunking="auto", pad: bool = False,
-         permissive: bool = False, frame_index=None) -> TvipsDataset:
+         permissive: bool = False, frame_index=None, scan_step=None,
+         diffraction_pixel_size=None, image_pixel_size=None,
+         camera_length_mm=None) -> TvipsDataset:
     """Open a TVIPS series lazily.
 
     ``path`` is any part of a series (``scan_000.tvips``, ``scan_001.tvips``), its
@@ -178,10 +192,20 @@ def open(path: str | os.PathLike, *, scan_shape=None, scan_start_frame: int = 0,
     and skips of a rotator scan, a snake whose first row runs forward: maps
     that the scan options cannot express).
 
+    Calibrations (:mod:`tvips_ks.calibration`) the format does not record:
+    ``scan_step`` (``(2.5, "nm")``, ``((2.5, 3.0), "nm")`` for y, x, or
+    ``"2.5nm"``), ``diffraction_pixel_size`` (``(0.01, "1/nm")``, 1/Å or
+    mrad) or ``image_pixel_size`` (``(0.5, "nm")``), and ``camera_length_mm``.
+    They are kept as ``ds.calibration`` and land on ``ds.metadata`` (axes with
+    ``source="user"``, ``camera_length_mm``), in :meth:`TvipsDataset.to_hyperspy`
+    and in every output; conflicting values are an :class:`ArgumentError`.
+
     Every error is a :class:`tvips_ks.TvipsError` naming the file and, where it
     matters, the byte offset.
     """
     return TvipsDataset(path, scan_shape=scan_shape, scan_start_frame=scan_start_frame,
                         winding_scan_axis=winding_scan_axis, hysteresis=hysteresis,
                         rechunking=rechunking, pad=pad, permissive=permissive,
-                        frame_index=frame_index)
+                        frame_index=frame_index, scan_step=scan_step,
+                        diffraction_pixel_size=diffraction_pixel_size,
+                        image_pixel_size=image_pixel_size, camera_length_mm=camera_length_mm)

@@ -19,24 +19,32 @@ where it comes from.
   (specimen pixel); anything else stays in detector pixels (``px``), because
   a reciprocal calibration needs a camera length whose unit the format does
   not record.
+* User calibrations (:class:`tvips_ks.calibration.Calibration`, given to
+  ``open``) replace these: the scan step on the ``y``/``x`` scan axes, the
+  diffraction or image pixel on the signal axes (offset 0), each with
+  ``source="user"``, and ``camera_length_mm``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
 
+from .calibration import Calibration
 from .format import LEN_FILLER, tem_mode_name
 from .timing import time_span
 
 __all__ = ["Axis", "Metadata", "build_metadata", "writer_of", "nav_axis_names", "FILLER_TVIPS_KS",
-           "signal_calibration"]
+           "signal_calibration", "header_detector_pixel_nm", "USER"]
 
 #: Filler tvips-ks writes into the main header, marking the calibrated-scale
 #: convention for ``pixel_size_nm``.
 FILLER_TVIPS_KS = (b"TVIPS-KS " * (LEN_FILLER // 9 + 1))[:LEN_FILLER]
+
+#: The ``source`` of an axis calibrated by the user.
+USER = "user"
 
 _HYPERSPY = b"HYPERSPY"
 _TVIPS_KS = FILLER_TVIPS_KS[:8]
@@ -71,14 +79,12 @@ class Metadata:
     writer: str                      #: "camera", "hyperspy" or "tvips-ks" (from the filler)
     frame_interval_s: float | None   #: (last − first frame time) / (frames − 1)
     axes: tuple[Axis, ...] = field(default=())
+    camera_length_mm: float | None = None  #: given by the user (the format has no unit for it)
 
     @property
     def binned_pixel_size_nm(self) -> tuple[int, int] | None:
         """The detector pixel as binned in these frames, ``(y, x)`` in nm (camera files)."""
-        if not self.detector_pixel_size_nm:
-            return None
-        return (self.detector_pixel_size_nm * max(self.binning[1], 1),
-                self.detector_pixel_size_nm * max(self.binning[0], 1))
+        return _binned(self.detector_pixel_size_nm, self.binning)
 
     @property
     def navigation_axes(self) -> tuple[Axis, ...]:
@@ -87,6 +93,34 @@ class Metadata:
     @property
     def signal_axes(self) -> tuple[Axis, ...]:
         return tuple(a for a in self.axes if not a.navigate)
+
+
+def _binned(size_nm, binning) -> tuple[int, int] | None:
+    if not size_nm:
+        return None
+    return size_nm * max(binning[1], 1), size_nm * max(binning[0], 1)
+
+
+def header_detector_pixel_nm(header: np.void) -> tuple[int, int] | None:
+    """The binned detector pixel ``(y, x)`` in nm a camera file's header records, else None."""
+    if writer_of(header) != "camera":
+        return None
+    return _binned(int(header["pixel_size_nm"]), (int(header["bin_x"]), int(header["bin_y"])))
+
+
+def _calibrated(axes, calibration: Calibration) -> tuple[Axis, ...]:
+    """The axes with the user's scan step (on ``y``/``x``) and signal pixel applied."""
+    out = []
+    for axis in axes:
+        if axis.navigate and calibration.scan_step is not None and axis.name in ("y", "x"):
+            step = calibration.scan_step[0 if axis.name == "y" else 1]
+            axis = replace(axis, scale=step, offset=0.0, units=calibration.scan_step_units,
+                           source=USER)
+        elif not axis.navigate and calibration.signal is not None:
+            scale, units = calibration.signal
+            axis = replace(axis, scale=scale, offset=0.0, units=units, source=USER)
+        out.append(axis)
+    return tuple(out)
 
 
 def writer_of(header: np.void) -> str:
@@ -123,7 +157,7 @@ def signal_calibration(header, mode, writer):
 
 
 def build_metadata(header: np.void, frame_headers: np.ndarray, nav_shape: tuple[int, ...],
-                   is_scan: bool) -> Metadata:
+                   is_scan: bool, calibration: Calibration | None = None) -> Metadata:
     first = frame_headers[0] if len(frame_headers) else None
     mode = None
     if first is not None and "tem_mode" in frame_headers.dtype.names:
@@ -163,5 +197,6 @@ def build_metadata(header: np.void, frame_headers: np.ndarray, nav_shape: tuple[
         binning=(int(header["bin_x"]), int(header["bin_y"])),
         writer=writer,
         frame_interval_s=interval,
-        axes=nav + signal,
+        axes=_calibrated(nav + signal, calibration) if calibration else nav + signal,
+        camera_length_mm=calibration.camera_length_mm if calibration else None,
     )

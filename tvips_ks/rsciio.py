@@ -19,6 +19,7 @@ import os
 
 import numpy as np
 
+from .calibration import Calibration
 from .dataset import open as open_dataset
 from .errors import TvipsWarning, warn
 from .generated import tables
@@ -41,7 +42,8 @@ writes = True
 non_uniform_axis = False
 
 def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
-                winding_scan_axis=None, hysteresis=0, rechunking="auto"):
+                winding_scan_axis=None, hysteresis=0, rechunking="auto", *, scan_step=None,
+                diffraction_pixel_size=None, image_pixel_size=None, camera_length_mm=None):
     """Read a TVIPS series as RosettaSciIO does: ``[signal_dict]``.
 
     ``filename`` is the first part of a series (``scan_000.tvips``) or a single
@@ -57,7 +59,15 @@ def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
     ``scan_shape="auto"`` ignores ``scan_start_frame`` and applies
     ``winding_scan_axis``/``hysteresis`` to the detected scan, and
     ``hysteresis`` without ``winding_scan_axis`` is ignored.
+
+    The calibrations, keyword-only beyond RosettaSciIO's signature (``scan_step``, ``diffraction_pixel_size`` or
+    ``image_pixel_size``, ``camera_length_mm``) are ``open``'s, and land on the
+    axes and in the metadata (``hs.load(path, file_format=tvips_ks.rsciio,
+    scan_step=(2.5, "nm"))``).
     """
+    calibration = Calibration.from_arguments(scan_step, diffraction_pixel_size,
+                                             image_pixel_size, camera_length_mm)
+    calibrate = calibration.as_open_kwargs()
     name, index = parse_series_name(filename)
     if index:
         warn(TvipsWarning(f"{os.fspath(filename)} is part {index} of the series "
@@ -67,17 +77,18 @@ def file_reader(filename, lazy=False, scan_shape=None, scan_start_frame=0,
     if winding_scan_axis is None:
         hysteresis = 0  # RosettaSciIO ignores it without a winding
     if isinstance(scan_shape, str) and scan_shape == "auto":
-        with open_dataset(filename, scan_shape="auto", rechunking=rechunking) as ds:
+        with open_dataset(filename, scan_shape="auto", rechunking=rechunking,
+                          **calibrate) as ds:
             if winding_scan_axis is not None:  # RosettaSciIO: the winding is the user's
                 detected = ds.scan
                 linear = apply_winding(detected.frame_index, detected.winding_scan_axis,
                                        detected.hysteresis)
                 ds = open_dataset(filename, rechunking=rechunking, frame_index=apply_winding(
-                    linear, winding_scan_axis, hysteresis))
+                    linear, winding_scan_axis, hysteresis), **calibrate)
             return [signal_dict(ds, lazy=lazy)]
     with open_dataset(filename, scan_shape=scan_shape, scan_start_frame=scan_start_frame,
                       winding_scan_axis=winding_scan_axis, hysteresis=hysteresis,
-                      rechunking=rechunking) as ds:
+                      rechunking=rechunking, **calibrate) as ds:
         return [signal_dict(ds, lazy=lazy)]
 
 

@@ -10,11 +10,12 @@ span, the optics, the scan (as given, or detected) and the anomalies
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from ..calibration import Calibration
 from ..dataset import TvipsDataset
 from ..errors import ScanDetectionError, TvipsWarning
 from ..format import RecordLayout, frame_header_fields, layout_usable
@@ -64,6 +65,7 @@ class SeriesSummary:
     scan: ScanDetection | None = None  #: a detected scan
     scan_given: ScanOptions | None = None
     scan_error: str | None = None      #: why no scan was detected
+    calibration: Calibration = Calibration()  #: as given
 
 
 def field_summary(frame_headers: np.ndarray, len_frame_header: int) -> FieldSummary:
@@ -83,8 +85,13 @@ def field_summary(frame_headers: np.ndarray, len_frame_header: int) -> FieldSumm
 
 
 def summarize(path, options: ScanOptions = ScanOptions(), *, detect: bool = True,
-              max_anomalies: int | None = 5) -> SeriesSummary:
-    """Summarise a series (see the module doc); ``options`` are the scan options to show."""
+              max_anomalies: int | None = 5,
+              calibration: Calibration = Calibration()) -> SeriesSummary:
+    """Summarise a series (see the module doc); ``options`` are the scan options to show.
+
+    ``calibration`` is applied to the metadata (its scan step only to a scan
+    given in ``options``: a detected scan is shown, not opened).
+    """
     found = list_parts(path)
     header = read_main_header(found.first)
     summary = SeriesSummary(found.first, found.single, found.shadowed, header,
@@ -92,10 +99,15 @@ def summarize(path, options: ScanOptions = ScanOptions(), *, detect: bool = True
     if not summary.usable:
         summary.check = check_series(path, max_per_kind=max_anomalies)
         return summary
+    scan_given = isinstance(options.scan_shape, tuple)
+    applied = calibration if scan_given else replace(calibration, scan_step=None,
+                                                     scan_step_units=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TvipsWarning)
         ds = TvipsDataset(path, permissive=True, **(
-            {} if options.detect or options.scan_shape is None else options.as_open_kwargs()))
+            ScanOptions.as_open_kwargs(options) if scan_given else {}),
+            **applied.as_open_kwargs())
+    summary.calibration = calibration
     fh = ds.frame_headers
     summary.check = check_series(path, max_per_kind=max_anomalies, frame_headers=fh)
     summary.layout = ds.layout
@@ -104,7 +116,7 @@ def summarize(path, options: ScanOptions = ScanOptions(), *, detect: bool = True
     summary.fields = field_summary(fh, ds.layout.len_frame_header)
     summary.times = time_span(fh)
     summary.metadata = ds.metadata
-    if isinstance(options.scan_shape, tuple):
+    if scan_given:
         summary.scan_given = options
     elif detect:
         try:

@@ -4,11 +4,13 @@
     tvips-ks dump PATH [--frames 0:3] [--json]  byte layout, field by field, from the spec
     tvips-ks check PATH...                    validate whole series; exit 0 clean, 1 problems
     tvips-ks convert PATH OUT [scan options]  to .npy (+ .headers.npz), .zarr (v3) or .h5
-    tvips-ks preview PATH OUT.png [scan options]  VBF image and per-frame scan signal
+    tvips-ks preview PATH OUT.png [scan options]  VBF, scan signal, mean/max pattern, beam centre
     tvips-ks inspect [PATH...] [--port N] [--no-browser]  the browser inspector
 
 Scan options mirror ``tvips_ks.open``: ``--scan-shape 64,64`` or ``auto``,
-``--scan-start-frame N``, ``--winding x|y``, ``--hysteresis N``, ``--pad``.
+``--scan-start-frame N``, ``--winding x|y``, ``--hysteresis N``, ``--pad``; with
+them the calibrations ``--scan-step``, ``--diffraction-pixel``, ``--image-pixel``,
+``--camera-length`` (info, convert, preview).
 
 Each command is a thin module here that formats what a library function
 returns.  Exit status: 0 success, 1 problems found (``check``), 2 unreadable

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import re
 import sys
@@ -10,6 +11,7 @@ import textwrap
 
 import numpy as np
 
+from ..calibration import Calibration
 from ..scan.options import ScanOptions
 
 PROG = "tvips-ks"
@@ -51,6 +53,10 @@ _FLAGS = [
     (re.compile(r"\bscan_shape\b"), "--scan-shape"),
     (re.compile(r"\bhysteresis=(-?\d+)"), r"--hysteresis \1"),
     (re.compile(r"\bto open\(\)"), ""),
+    (re.compile(r"\bscan_step\b"), "--scan-step"),
+    (re.compile(r"\bdiffraction_pixel_size\b"), "--diffraction-pixel"),
+    (re.compile(r"\bimage_pixel_size\b"), "--image-pixel"),
+    (re.compile(r"\bcamera_length_mm\b"), "--camera-length"),
 ]
 
 
@@ -134,12 +140,50 @@ def add_scan_options(p, default_shape=None):
                    help="cyclic shift of the reversed rows of a snake scan")
     g.add_argument("--pad", action="store_true",
                    help="let the scan run past the last frame (missing positions are zeros)")
+    add_calibration_options(p)
 
 
-def scan_options(args) -> ScanOptions:
-    """The scan options given on the command line, checked as ``open`` checks them."""
-    return ScanOptions.from_arguments(args.scan_shape, args.scan_start_frame, args.winding,
+def add_calibration_options(p):
+    g = p.add_argument_group("calibration options (as tvips_ks.open; the format records none "
+                             "of these)")
+    g.add_argument("--scan-step", default=None, metavar="STEP",
+                   help="scan step with its unit: 2.5nm, or 2.5,3nm for y,x (pm, A, nm, um, mm)")
+    g.add_argument("--diffraction-pixel", default=None, metavar="SIZE",
+                   help="diffraction pixel size: 0.01/nm, 0.001/A or 0.05mrad")
+    g.add_argument("--image-pixel", default=None, metavar="SIZE",
+                   help="image pixel size with its unit, e.g. 0.5nm")
+    g.add_argument("--camera-length", default=None, metavar="LENGTH",
+                   help="camera length: 250mm (or cm, m)")
+
+
+@dataclasses.dataclass(frozen=True)
+class CommandOptions(ScanOptions):
+    """The scan options and the calibration given on the command line.
+
+    A :class:`ScanOptions` whose ``as_open_kwargs`` gives the calibration too,
+    so every command that opens with the scan options opens calibrated.
+    """
+
+    calibration: Calibration = Calibration()
+
+    def as_open_kwargs(self) -> dict:
+        return {**super().as_open_kwargs(), **self.calibration.as_open_kwargs()}
+
+
+def calibration(args) -> Calibration:
+    """The calibration given on the command line, checked as ``open`` checks it."""
+    return Calibration.from_arguments(getattr(args, "scan_step", None),
+                                      getattr(args, "diffraction_pixel", None),
+                                      getattr(args, "image_pixel", None),
+                                      getattr(args, "camera_length", None))
+
+
+def scan_options(args) -> CommandOptions:
+    """The scan options (and calibration) given on the command line, checked as ``open`` does."""
+    scan = ScanOptions.from_arguments(args.scan_shape, args.scan_start_frame, args.winding,
                                       args.hysteresis, args.pad)
+    values = {f.name: getattr(scan, f.name) for f in dataclasses.fields(ScanOptions)}
+    return CommandOptions(**values, calibration=calibration(args))
 
 
 # -- formatting -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..audit.summary import enum_text, summarize
 from ..examples import example_path
 from ..generated import tables
+from ..metadata import USER
 from ..scan.options import describe_scan
 from ..timing import format_utc
 from .common import (EXIT_ERROR, EXIT_OK, add_scan_options, cli_text, err, fmt_bytes,
@@ -74,6 +75,16 @@ def _optics(meta) -> str:
     return wrap(optics)
 
 
+def _calibration(s) -> str:
+    """The calibration as given, and the axes it gives (scan step: a scan given only)."""
+    items = [*s.calibration.describe()]
+    items.extend(f"axis {a.name} {a.scale:g} {a.units}/pixel" for a in s.metadata.axes
+                 if a.source == USER)
+    if s.calibration.scan_step is not None and s.scan_given is None:
+        items.append("the scan step applies once a scan is given (--scan-shape)")
+    return wrap(items)
+
+
 def _scan(s) -> str:
     if s.scan_given is not None:
         return s.scan_given.describe() + " (as given)"
@@ -113,7 +124,7 @@ def run(args) -> int:
     path = Path(args.path) if args.path else Path(str(example_path()))
     options = scan_options(args)
     s = summarize(path, options, detect=not args.no_detect,
-                  max_anomalies=args.max_anomalies)
+                  max_anomalies=args.max_anomalies, calibration=options.calibration)
     note = ""
     if not args.path:
         note = "  (the example shipped with tvips-ks)"
@@ -156,6 +167,8 @@ def run(args) -> int:
         for key, value in _times(s.times):
             kv(key, value)
     kv("optics", _optics(s.metadata))
+    if s.calibration:
+        kv("calibration", _calibration(s))
     kv("scan", _scan(s))
     kv("anomalies", "\n".join(anomaly_lines(s.check)) or "none")
     return EXIT_OK

@@ -7,8 +7,11 @@ Conventions (HyperSpy's documented metadata structure; see docs/hyperspy.md):
 * ``Acquisition_instrument.TEM.beam_energy`` in keV (= the header's kV),
   ``magnification`` in imaging mode and ``camera_length`` in diffraction mode
   (the header's ``mag_total``, unconverted, when not 0: the format does not
-  record the unit; HyperSpy's is mm), ``beam_current`` from the Faraday
-  reading.
+  record the unit; HyperSpy's is mm) or the user's ``camera_length_mm``
+  when given to ``open``, ``beam_current`` from the Faraday reading.
+* ``Calibration``: the calibrations given to ``open`` (scan step, diffraction
+  or image pixel size with their units, camera length in mm), when any; the
+  axes carry them too.
 * ``Acquisition_instrument.TEM.Stage``: ``x``/``y``/``z`` in mm (the frame
   headers hold nm, per LiberTEM), ``tilt_alpha``/``tilt_beta`` in degrees.
   Values of the first frame of the series; every frame's values are in
@@ -85,7 +88,9 @@ def _metadata(ds) -> dict:
         tem["beam_energy"] = float(meta.high_tension_kv)
     if meta.magnification:
         tem["magnification"] = float(meta.magnification)
-    if meta.camera_length:
+    if meta.camera_length_mm is not None:
+        tem["camera_length"] = float(meta.camera_length_mm)
+    elif meta.camera_length:
         tem["camera_length"] = float(meta.camera_length)
     headers = ds.frame_headers
     if len(headers):
@@ -106,7 +111,10 @@ def _metadata(ds) -> dict:
     out = {"General": general, "Signal": {}}
     if tem:
         out["Acquisition_instrument"] = {"TEM": tem}
-    if meta.mode == "diffraction":
+    calibration = getattr(ds, "calibration", None)
+    if calibration:
+        out["Calibration"] = calibration.as_metadata()
+    if meta.mode == "diffraction" or (calibration and calibration.diffraction_pixel):
         out["Signal"]["signal_type"] = SIGNAL_TYPE_DIFFRACTION
     return out
 
