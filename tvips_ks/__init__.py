@@ -22,6 +22,7 @@ from .errors import (ArgumentError, HeaderError, MissingDependencyError, ScanDet
                      SeriesError, TruncatedRecordError, TruncatedRecordWarning, TvipsError,
                      TvipsWarning, WriteError)
 from .examples import example_path
+from .export.convert import convert
 from .io.writer import save
 from .scan.detect import ScanDetection, detect_scan
 
@@ -44,7 +45,7 @@ def validate(path, print_file=None) -> bool:
 
 
 __all__ = [
-    "open", "save", "validate", "detect_scan", "example_path", "TvipsDataset", "FrameStack",
+    "open", "save", "convert", "validate", "detect_scan", "example_path", "TvipsDataset", "FrameStack",
     "ScanArray", "ScanDetection", "rsciio", "TvipsError", "HeaderError", "SeriesError",
     "TruncatedRecordError", "ArgumentError", "ScanDetectionError", "WriteError",
     "MissingDependencyError", "TvipsWarning", "TruncatedRecordWarning",
