@@ -5,7 +5,7 @@ with plain writes at their offsets, and the statistics (min, max, mean, rms),
 gathered on the way, go into the header last.  The voxel size is the signal
 pixel in Å when the signal axes are in a length unit; otherwise it is left
 at 0 (unknown), as MRC readers expect.  MRC holds 8-bit (as 16-bit), 16-bit
-and float32 pixels; wider sums are refused.
+and float32 pixels; wider sums are refused.  mrcfile is used for the header only.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def write(temps, job):
         mrc.voxel_size = (size, size, size)
         mrc.set_image_stack()
         data_offset = mrc.header.nbytes + mrc.extended_header.nbytes
+        head = mrc.header.copy()
     frame_bytes = int(np.prod(plan.frame_shape)) * np.dtype(stored).itemsize
     lo, hi, total, squares, done = math.inf, -math.inf, 0.0, 0.0, 0
     with open(temps[0], "r+b") as f:
@@ -66,6 +67,8 @@ def write(temps, job):
             squares += float(np.square(block, dtype=np.float64).sum())
     count = n * int(np.prod(plan.frame_shape))
     mean = total / count
-    with mrcfile.open(temps[0], mode="r+", header_only=True) as mrc:
-        mrc.header.dmin, mrc.header.dmax, mrc.header.dmean = lo, hi, mean
-        mrc.header.rms = math.sqrt(max(squares / count - mean * mean, 0.0))
+    # patched in place: reopening with mrcfile would rewrite (and cut) the data it did not load
+    head.dmin, head.dmax, head.dmean = lo, hi, mean
+    head.rms = math.sqrt(max(squares / count - mean * mean, 0.0))
+    with open(temps[0], "r+b") as f:
+        f.write(head.tobytes())
