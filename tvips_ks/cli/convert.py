@@ -86,8 +86,8 @@ def add_parser(sub):
                    help="a crop of the scan positions (one range per scan axis)")
     g.add_argument("--hot-pixels", type=_hot, metavar="auto|Y,X;Y,X",
                    help="zero these pixels, or 'auto': spikes of the mean pattern")
-    g.add_argument("--hot-k", type=positive_float, default=10.0, metavar="K",
-                   help="'auto' hot pixels stand K MADs above their 3x3 median (default 10)")
+    g.add_argument("--hot-k", type=positive_float, default=50.0, metavar="K",
+                   help="'auto' hot pixels stand K noise MADs above all 8 neighbours (default 50)")
     g.add_argument("--signal-crop", type=_ranges, metavar="Y0:Y1,X0:X1",
                    help="a crop of every frame")
     g.add_argument("--bin", type=int, default=1, metavar="N", help="N×N binning")

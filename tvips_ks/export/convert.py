@@ -47,8 +47,6 @@ __all__ = ["convert", "format_of", "header_dict", "FORMATS", "writer_of"]
 #: output suffix -> format name
 FORMATS = {s: w.NAME for s, w in BY_SUFFIX.items()}
 _BLOCK_BYTES = 32 * 2**20
-_PROCESSING = ("frames", "scan_crop", "signal_crop", "binning", "bin_mode", "linscale",
-               "percentile", "hot_pixels", "hot_k", "sample_frames")
 
 
 def _names() -> str:
@@ -87,7 +85,7 @@ def _open(source, open_kwargs):
 def convert(source, out, *, fmt=None, overwrite: bool = False,
             block_bytes: int = _BLOCK_BYTES, progress=None, frames=None, scan_crop=None,
             signal_crop=None, binning: int = 1, bin_mode: str = "sum", linscale=None,
-            percentile=None, hot_pixels=None, hot_k: float = 10.0,
+            percentile=None, hot_pixels=None, hot_k: float = 50.0,
             sample_frames: int = SAMPLE_FRAMES, open_kwargs=None, **options) -> dict:
     """Write a series (``ds.data``, arranged by its scan) to ``out``, processed on the way.
 
@@ -97,8 +95,8 @@ def convert(source, out, *, fmt=None, overwrite: bool = False,
     Processing, applied to every block in this order (see
     :mod:`tvips_ks.export.process`): ``frames`` (a slice or ``(start, stop)``
     of a stack), ``scan_crop`` (one slice per scan axis), ``hot_pixels``
-    (``(y, x)`` pairs, or ``"auto"``: spikes above ``hot_k`` MADs of the mean
-    pattern), ``signal_crop`` (``((y0, y1), (x0, x1))``), ``binning`` N with
+    (``(y, x)`` pairs, or ``"auto"``: isolated spikes of the mean pattern,
+    ``hot_k`` noise MADs above all their neighbours), ``signal_crop`` (``((y0, y1), (x0, x1))``), ``binning`` N with
     ``bin_mode`` ``"sum"`` (widened integers) or ``"mean"`` (float32), and
     ``linscale=(lo, hi)`` or ``percentile=(p_lo, p_hi)`` to 8 bits.
 

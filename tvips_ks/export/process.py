@@ -5,7 +5,7 @@ and hands each block, ``(*positions, h, w)``, through the same steps in the
 same order, whatever the output format:
 
 1. hot pixels set to 0 (given as ``(y, x)`` pairs of the frame, or detected
-   as spikes of the mean pattern over its 3 × 3 median);
+   as isolated spikes of the mean pattern: :func:`hot_from_mean`);
 2. a signal crop ``(y0:y1, x0:x1)``;
 3. N × N binning, summed (into an integer type wide enough that no sum can
    overflow: u16 → u32 for N ≤ 256) or averaged (float32);
@@ -78,16 +78,31 @@ def _median3(image: np.ndarray) -> np.ndarray:
     return out
 
 
-def hot_from_mean(mean: np.ndarray, k: float) -> np.ndarray:
-    """``(y, x)`` of pixels that stand above their 3 × 3 median by more than ``k`` MADs.
+def _neighbour_max(image: np.ndarray) -> np.ndarray:
+    """The largest of each pixel's 8 neighbours (those inside the frame)."""
+    padded = np.pad(image, 1, mode="constant", constant_values=-np.inf)
+    h, w = image.shape
+    out = np.full_like(image, -np.inf)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            if (dy, dx) != (1, 1):
+                np.maximum(out, padded[dy:dy + h, dx:dx + w], out=out)
+    return out
 
-    Spikes are judged against their neighbourhood, not the whole pattern, so
-    the direct beam of a diffraction pattern is not taken for a hot pixel.
+
+def hot_from_mean(mean: np.ndarray, k: float) -> np.ndarray:
+    """``(y, x)`` of pixels brighter than all 8 neighbours by more than ``k`` noise units.
+
+    The noise unit is the MAD of the mean pattern minus its 3 × 3 median.
+    Judging a pixel against its neighbours, not the whole pattern, keeps the
+    direct beam and the edges of a diffraction disk (whose bright neighbours
+    match them) from being taken for hot pixels; two hot pixels side by side
+    hide each other (give those as a list).
     """
-    residual = mean - _median3(mean)
-    mad = float(np.median(np.abs(residual - np.median(residual))))
-    threshold = k * mad if mad > 0 else 0.0
-    return np.argwhere(residual > threshold)
+    mean = np.asarray(mean, dtype=np.float64)
+    noise = mean - _median3(mean)
+    mad = float(np.median(np.abs(noise - np.median(noise))))
+    return np.argwhere(mean - _neighbour_max(mean) > k * mad)
 
 
 def _as_slice(value, size: int, what: str) -> slice:
@@ -166,7 +181,7 @@ def _sample(table, index: np.ndarray, limit: int) -> np.ndarray:
 
 def make_plan(ds, *, frames=None, scan_crop=None, signal_crop=None, binning: int = 1,
               bin_mode: str = "sum", linscale=None, percentile=None, hot_pixels=None,
-              hot_k: float = 10.0, sample_frames: int = SAMPLE_FRAMES) -> Plan:
+              hot_k: float = 50.0, sample_frames: int = SAMPLE_FRAMES) -> Plan:
     """The plan of a conversion of ``ds`` with the given processing (see the module)."""
     table = ds.table
     index = ds.frame_index
