@@ -96,8 +96,8 @@ def convert(source, out, *, fmt=None, overwrite: bool = False,
     :mod:`tvips_ks.export.process`): ``frames`` (a slice or ``(start, stop)``
     of a stack), ``scan_crop`` (one slice per scan axis), ``hot_pixels``
     (``(y, x)`` pairs, or ``"auto"``: isolated spikes of the mean pattern,
-    ``hot_k`` noise MADs above all their neighbours), ``signal_crop`` (``((y0, y1), (x0, x1))``), ``binning`` N with
-    ``bin_mode`` ``"sum"`` (widened integers) or ``"mean"`` (float32), and
+    ``hot_k`` noise MADs above all their neighbours), ``signal_crop``
+    (``((y0, y1), (x0, x1))``), ``binning`` N with ``bin_mode`` ``"sum"`` (widened integers) or ``"mean"`` (float32), and
     ``linscale=(lo, hi)`` or ``percentile=(p_lo, p_hi)`` to 8 bits.
 
     ``options`` are the writer's own (``compression`` for zarr and HDF5; the

@@ -63,8 +63,10 @@ def write(temps, job):
             f.write(memoryview(block).cast("B"))
             done += count
             lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
-            total += float(block.sum(dtype=np.float64))
-            squares += float(np.square(block, dtype=np.float64).sum())
+            for frame in block.reshape(count, -1):  # one frame of float64 at a time
+                values = frame.astype(np.float64)
+                total += float(values.sum())
+                squares += float(values @ values)
     count = n * int(np.prod(plan.frame_shape))
     mean = total / count
     # patched in place: reopening with mrcfile would rewrite (and cut) the data it did not load
