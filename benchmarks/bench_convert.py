@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-from bench_memory import series  # noqa: E402  (the same 4 GiB builder)
+from bench_memory import series, update_readme  # noqa: E402  (the same builder)
 
 MARKERS = ("<!-- convert:start -->", "<!-- convert:end -->")
 SCALE = "0-4096"
@@ -114,14 +114,6 @@ def render(rows, size, args, load) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(table: str) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    start, end = text.index(MARKERS[0]), text.index(MARKERS[1])
-    body = "\n".join(table.splitlines()[2:])
-    readme.write_text(text[:start + len(MARKERS[0])] + "\n" + body + "\n" + text[end:])
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gib", type=float, default=4)
@@ -167,7 +159,7 @@ def main(argv=None) -> None:
     Path(args.out).write_text(table)
     print(table)
     if args.update_readme:
-        update_readme(table)
+        update_readme(table, MARKERS)
     if not args.keep:
         shutil.rmtree(args.data_dir)
 

@@ -39,19 +39,6 @@ def _ranges(text: str) -> tuple:
     return tuple(_range(p) for p in text.split(","))
 
 
-def _numbers(sep):
-    def parse(text: str):
-        parts = [p for p in re.split(sep, text.strip()) if p]
-        try:
-            values = tuple(float(p) for p in parts)
-        except ValueError:
-            values = ()
-        if len(values) != 2:
-            raise argparse.ArgumentTypeError(f"expected two numbers, got {text!r}")
-        return values
-    return parse
-
-
 def _hot(text: str):
     if text.strip().lower() == "auto":
         return "auto"
@@ -93,9 +80,10 @@ def add_parser(sub):
     g.add_argument("--bin", type=int, default=1, metavar="N", help="N×N binning")
     g.add_argument("--bin-mode", choices=("sum", "mean"), default="sum",
                    help="sum (widened integers, default) or mean (float32)")
-    g.add_argument("--linscale", type=_numbers(r"[-,\s]+"), metavar="LOW-HIGH",
+    g.add_argument("--linscale", type=pair(float, r"[-,\s]+", "0-1000"), metavar="LOW-HIGH",
                    help="scale LOW…HIGH linearly to 8 bits (0…255, clipped)")
-    g.add_argument("--percentile", type=_numbers(r"[,\s]+"), metavar="P_LOW,P_HIGH",
+    g.add_argument("--percentile", type=pair(float, r"[,\s]+", "0.1,99.9"),
+                   metavar="P_LOW,P_HIGH",
                    help="scale between two percentiles (of a sample of frames) to 8 bits")
     w = p.add_argument_group("writer options")
     w.add_argument("--compression", choices=("zstd", "blosc", "gzip"), default=None,
