@@ -201,3 +201,12 @@ def test_cli_flags_are_the_library_keywords(scan, data, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "tvips_ks", "convert", str(EXAMPLE), str(out),
                            "--linscale", "zero-1"], capture_output=True, text=True)
     assert proc.returncode == 2 and "--linscale" in proc.stderr
+
+
+def test_a_path_is_opened_with_open_kwargs(data, tmp_path, capsys):
+    out = tmp_path / "p.npy"
+    tvips_ks.convert(EXAMPLE, out, open_kwargs=SCAN, scan_crop=((0, 2), (0, 16)), progress=True)
+    assert np.array_equal(np.load(out), data[:2])
+    assert "converting to npy" in capsys.readouterr().err  # the progress bar, when asked for
+    with pytest.raises(tvips_ks.ArgumentError, match="open the series with them"):
+        tvips_ks.convert(tvips_ks.open(EXAMPLE), tmp_path / "q.npy", open_kwargs=SCAN)
