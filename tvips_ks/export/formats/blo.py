@@ -8,7 +8,8 @@ Layout (little-endian), as readers expect it:
   diffraction calibration as 100 × pixels per cm, the camera length in
   0.1 mm and the acquisition time as a serial date (days since 1899-12-30);
   then a free-text note up to the virtual image at 0x1000;
-* the virtual image: one byte per position (here the mean of each 8-bit frame);
+* the virtual image: one byte per position (here the mean of each 8-bit frame,
+  rounded half up);
 * the frames, each ``AA 55``, its u4 number, then the pixels as bytes.
 
 Frames are 8-bit: 16-bit data needs ``linscale`` or ``percentile``.  The frames are
@@ -134,7 +135,8 @@ def write(temps, job):
             heads[:, 2:] = np.arange(done, done + count, dtype="<u4").view(np.uint8)\
                 .reshape(count, 4)
             _write_records(f.fileno(), heads, frames)
-            image[done:done + count] = np.rint(frames.mean(axis=1))
+            sums = frames.sum(axis=1, dtype=np.uint64)  # the mean, rounded half up, in integers
+            image[done:done + count] = (sums * 2 + pixels) // (2 * pixels)
             done += count
         f.seek(IMAGE_OFFSET)
         f.write(image.tobytes())
