@@ -123,10 +123,14 @@ def test_hspy_loads_with_axes_calibrations_and_metadata(scan, tmp_path):
     assert s.original_metadata.tvips_ks_processing.binning.factor == 2
 
 
-def test_hspy_of_an_imaging_stack_keeps_the_nm_calibration(imaging, tmp_path):
+@pytest.mark.parametrize("compression", [None, "gzip"])
+def test_hspy_of_an_imaging_stack_keeps_the_nm_calibration(imaging, tmp_path, compression):
     hs = pytest.importorskip("hyperspy.api")
+    h5py = pytest.importorskip("h5py")
     s, path = imaging
-    tvips_ks.convert(path, tmp_path / "im.hspy", frames=(2, 6))
+    tvips_ks.convert(path, tmp_path / "im.hspy", frames=(2, 6), compression=compression)
+    with h5py.File(tmp_path / "im.hspy", "r") as f:
+        assert f["Experiments/series/data"].compression == compression
     t = hs.load(tmp_path / "im.hspy")
     assert np.array_equal(t.data, s.images[2:6])
     dx = t.axes_manager.signal_axes[0]

@@ -86,8 +86,9 @@ def add_parser(sub):
                    metavar="P_LOW,P_HIGH",
                    help="scale between two percentiles (of a sample of frames) to 8 bits")
     w = p.add_argument_group("writer options")
-    w.add_argument("--compression", choices=("zstd", "blosc", "gzip"), default=None,
-                   help="zarr: zstd or blosc; HDF5: gzip, zstd or blosc (hdf5plugin)")
+    w.add_argument("--compression", choices=("zstd", "blosc", "gzip", "none"), default=None,
+                   help="zarr: zstd or blosc; HDF5: gzip, zstd or blosc (hdf5plugin); .hspy: "
+                   "gzip (its default) or none")
     w.add_argument("--distance", type=positive_float, metavar="MM", help="SMV: camera length")
     w.add_argument("--rotation-rate", type=float, metavar="DEG/S", help="SMV: rotation speed")
     w.add_argument("--osc-range", type=float, metavar="DEG", help="SMV: rotation per frame")
@@ -114,8 +115,8 @@ def _kwargs(args, fmt) -> dict:
                   bin_mode=args.bin_mode, linscale=args.linscale, percentile=args.percentile,
                   overwrite=args.overwrite, block_bytes=int(args.block_mb * 2**20))
     name = fmt.NAME
-    if args.compression is not None or name in ("npy", "zarr", "hdf5"):
-        kwargs["compression"] = args.compression
+    if args.compression is not None:
+        kwargs["compression"] = None if args.compression == "none" else args.compression
     if name == "smv":
         kwargs.update(distance_mm=args.distance, rotation_rate=args.rotation_rate,
                       osc_range=args.osc_range, osc_start=args.osc_start,
