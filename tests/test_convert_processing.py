@@ -116,9 +116,13 @@ def test_binning_that_does_not_divide_is_refused(scan, tmp_path):
 def test_linscale_to_8_bits(scan, data, tmp_path):
     got = converted(scan, tmp_path, linscale=(100, 2500))
     assert got.dtype == np.uint8 and np.array_equal(got, scaled(data, 100, 2500))
-    # after binning (32-bit sums: computed, not looked up)
-    got = converted(scan, tmp_path, binning=2, linscale=(0, 8000))
-    assert np.array_equal(got, scaled(binned(data, 2, "sum"), 0, 8000))
+    # after binning: 32-bit sums, clipped into a table, or computed when the span is huge
+    for lo, hi in ((0, 8000), (-3.5, 5000.25), (100, 2**21)):
+        got = converted(scan, tmp_path, binning=2, linscale=(lo, hi))
+        assert np.array_equal(got, scaled(binned(data, 2, "sum"), lo, hi))
+    # floats (mean binning) are computed
+    got = converted(scan, tmp_path, binning=2, bin_mode="mean", linscale=(10.5, 2000))
+    assert np.array_equal(got, scaled(binned(data, 2, "mean"), 10.5, 2000))
     with pytest.raises(tvips_ks.ArgumentError, match="low < high"):
         converted(scan, tmp_path, linscale=(5, 5))
 

@@ -36,6 +36,7 @@ from ..metadata import Axis
 __all__ = ["Plan", "make_plan", "sum_dtype", "scale_lut", "hot_from_mean", "SAMPLE_FRAMES"]
 
 SAMPLE_FRAMES = 256
+LUT_SPAN = 2**20  # values in the table of a wider integer's scaling
 _MEDIAN_BAND_ROWS = 128  # rows of the mean pattern median-filtered at a time
 
 
@@ -60,12 +61,29 @@ def _scaled(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 
 def scale_lut(dtype: np.dtype, lo: float, hi: float):
-    """A lookup table for integers of ≤ 16 bits (one gather per pixel), else None."""
+    """The 8-bit scaling as a step that looks each pixel up in a table, or None.
+
+    Integers of up to 16 bits index a table of every value directly; wider
+    integers (binned sums) are first clipped to ``floor(lo)…ceil(hi)``, which
+    the scaling maps to 0 and 255 anyway, when that span is at most
+    ``LUT_SPAN`` values.  Floats are scaled arithmetically.
+    """
     dtype = np.dtype(dtype)
-    if dtype.kind not in "iu" or dtype.itemsize > 2:
+    if dtype.kind not in "iu":
         return None
     info = np.iinfo(dtype)
-    return _scaled(np.arange(info.min, info.max + 1), lo, hi), int(info.min)
+    if dtype.itemsize <= 2:
+        table = _scaled(np.arange(info.min, info.max + 1), lo, hi)
+        base = int(info.min)
+        # mode="clip" skips the bounds check (every index is in the table): twice as fast
+        if base == 0:
+            return lambda block: np.take(table, block, mode="clip")
+        return lambda block: np.take(table, block.astype(np.int32) - base, mode="clip")
+    a, b = max(int(info.min), math.floor(lo)), min(int(info.max), math.ceil(hi))
+    if b - a > LUT_SPAN:
+        return None
+    table = _scaled(np.arange(a, b + 1), lo, hi)
+    return lambda block: np.take(table, np.clip(block, a, b) - a, mode="clip")
 
 
 def _median3(image: np.ndarray) -> np.ndarray:
@@ -311,14 +329,7 @@ def make_plan(ds, *, frames=None, scan_crop=None, signal_crop=None, binning: int
         record["linscale"] = [lo, hi]
     if linscale is not None:
         lo, hi = linscale
-        lut = scale_lut(dtype, lo, hi)
-        if lut is not None:
-            table_, base = lut
-            # mode="clip" skips the bounds check (every index is in the table): twice as fast
-            steps.append(lambda block: np.take(table_, block, mode="clip") if base == 0
-                         else np.take(table_, block.astype(np.int32) - base, mode="clip"))
-        else:
-            steps.append(lambda block: _scaled(block, lo, hi))
+        steps.append(scale_lut(dtype, lo, hi) or (lambda block: _scaled(block, lo, hi)))
         dtype = np.dtype(np.uint8)
 
     return Plan(table=table, frame_index=index, nav_shape=tuple(nav_shape), frame_shape=(h, w),
