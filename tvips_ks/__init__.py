@@ -4,6 +4,7 @@
     with tvips_ks.open("scan_000.tvips", scan_shape=(64, 64)) as ds:
         ds.header, ds.frame_headers, ds.data, ds.to_dask()
     tvips_ks.save("out.tvips", array)
+    tvips_ks.convert(ds, "out.blo", binning=2, linscale=(0, 4000))  # .hspy .mrc .tif .img …
 
 The format is described once, in spec/tvips.ksy; the parsers in
 ``tvips_ks.generated`` and the numpy layout used here are generated from it.
