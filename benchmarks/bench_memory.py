@@ -116,12 +116,12 @@ def render(rows, size, args, load) -> str:
     return "\n".join(lines) + "\n"
 
 
-def update_readme(table: str) -> None:
+def update_readme(table: str, markers=MARKERS) -> None:
     readme = ROOT / "README.md"
     text = readme.read_text()
-    start, end = text.index(MARKERS[0]), text.index(MARKERS[1])
+    start, end = text.index(markers[0]), text.index(markers[1])
     body = "\n".join(table.splitlines()[2:])  # without the title
-    readme.write_text(text[:start + len(MARKERS[0])] + "\n" + body + "\n" + text[end:])
+    readme.write_text(text[:start + len(markers[0])] + "\n" + body + "\n" + text[end:])
 
 
 def main(argv=None) -> None:

@@ -451,7 +451,7 @@ def test_convert_errors(series, tmp_path, call):
     assert run("convert", EXAMPLE, out).returncode == 0
     assert_one_line_error(run("convert", EXAMPLE, out), 2, "exists", "--overwrite")
     assert call("convert", EXAMPLE, out, "--overwrite").returncode == 0
-    assert_one_line_error(call("convert", EXAMPLE, tmp_path / "x.tif"), 2, "*.npy")
+    assert_one_line_error(call("convert", EXAMPLE, tmp_path / "x.xyz"), 2, "*.npy")
     assert_one_line_error(call("convert", EXAMPLE, tmp_path / "no" / "x.npy"), 2, "directory")
     # the advice names the flag, not the keyword argument (issue 12)
     proc = call("convert", EXAMPLE, tmp_path / "y.npy", "--scan-shape", "20,20")

@@ -4,6 +4,7 @@
     with tvips_ks.open("scan_000.tvips", scan_shape=(64, 64)) as ds:
         ds.header, ds.frame_headers, ds.data, ds.to_dask()
     tvips_ks.save("out.tvips", array)
+    tvips_ks.convert(ds, "out.blo", binning=2, linscale=(0, 4000))  # .hspy .mrc .tif .img …
 
 The format is described once, in spec/tvips.ksy; the parsers in
 ``tvips_ks.generated`` and the numpy layout used here are generated from it.
@@ -23,6 +24,7 @@ from .errors import (ArgumentError, HeaderError, MissingDependencyError, ScanDet
                      TvipsWarning, WriteError)
 from .examples import example_path
 from .export.quicklook import QuickLook, quicklook
+from .export.convert import convert
 from .io.writer import save
 from .scan.detect import ScanDetection, detect_scan
 
@@ -45,7 +47,8 @@ def validate(path, print_file=None) -> bool:
 
 
 __all__ = [
-    "open", "save", "validate", "detect_scan", "example_path", "quicklook", "QuickLook", "TvipsDataset", "FrameStack",
+    "open", "save", "convert", "validate", "detect_scan", "example_path", "quicklook", "QuickLook",
+    "TvipsDataset", "FrameStack",
     "ScanArray", "ScanDetection", "rsciio", "TvipsError", "HeaderError", "SeriesError",
     "TruncatedRecordError", "ArgumentError", "ScanDetectionError", "WriteError",
     "MissingDependencyError", "TvipsWarning", "TruncatedRecordWarning",

@@ -3,7 +3,8 @@
     tvips-ks info [PATH]                      series summary (the shipped example without PATH)
     tvips-ks dump PATH [--frames 0:3] [--json]  byte layout, field by field, from the spec
     tvips-ks check PATH...                    validate whole series; exit 0 clean, 1 problems
-    tvips-ks convert PATH OUT [scan options]  to .npy (+ .headers.npz), .zarr (v3) or .h5
+    tvips-ks convert PATH OUT [options]       to .npy, .zarr, .h5, .blo, .hspy, .mrc, .tif, SMV
+    tvips-ks convert PATH... --out-dir D --format F   several series
     tvips-ks preview PATH OUT.png [scan options]  VBF, scan signal, mean/max pattern, beam centre
     tvips-ks inspect [PATH...] [--port N] [--no-browser]  the browser inspector
 

@@ -92,15 +92,16 @@ def scan_shape(text: str):
     return dims
 
 
-def pair(kind):
+def pair(kind, sep=r"[,x×\s]+", example="1200x500"):
     def parse(text: str):
-        parts = [p for p in re.split(r"[,x×\s]+", text.strip().lower()) if p]
+        parts = [p for p in re.split(sep, text.strip().lower()) if p]
         try:
             values = tuple(kind(p) for p in parts)
         except ValueError:
             values = ()
         if len(values) != 2:
-            raise argparse.ArgumentTypeError(f"expected two numbers like 1200x500, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected two numbers like {example}, got "
+                                             f"{text!r}")
         return values
     return parse
 

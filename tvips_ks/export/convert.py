@@ -1,269 +1,147 @@
-"""Streaming export of a series to ``.npy``, zarr (v3) or HDF5.
+"""Streaming export of a series, processed on the way, to the format its suffix names.
 
-The data go out block by block: each block is a run of whole frames read
-through a short-lived memory map of just its records (the body of every dask
-task, :func:`tvips_ks.io.gather.read_block`, no dask needed), written to the
-output, and dropped, so
-memory stays bounded by one block (``block_bytes``, 32 MiB by default)
-whatever the size of the series.  Blocks are chunks of the scan that fill the
-fastest axes first, so each one is a contiguous run of the C-ordered output.
+The data go out block by block: each block is a run of whole positions read
+through a short-lived memory map of just its records
+(:func:`tvips_ks.io.gather.read_block`, the body of every dask task), passed
+through the processing plan (:mod:`tvips_ks.export.process`: frame range,
+crops, hot pixels, binning, 8-bit scaling), written, and dropped, so memory
+stays bounded by one block (``block_bytes`` of frames read, 32 MiB by
+default) whatever the size of the series.
 
-The headers travel with the data:
+Outputs (one module each in :mod:`tvips_ks.export.formats`):
 
-* main header: a dict of its fields (``filler`` as a hex string, so nothing is
-  lost and it stays JSON), with the conversion settings (scan options, the
-  source parts, the tvips-ks version and the axes);
-* frame headers: every frame's header (fields named as in the spec), one row
-  per frame of the series (not per scan position), plus ``frame_index``, the
-  frame behind each scan position (``-1`` for padding);
-* ``.npy``: a sidecar ``OUT.headers.npz`` with ``main_header`` (a one-record
-  structured array, byte-exact), ``frame_headers`` (structured), ``frame_index``
-  and ``attrs`` (a JSON string);
-* zarr: a group with the array ``data`` (attributes ``tvips``), a
-  ``frame_headers`` group of 1-D arrays, one per field, and ``frame_index``;
-* HDF5: the dataset ``data`` (main-header fields and settings as attributes),
-  a compound dataset ``frame_headers``, ``main_header`` (one record) and
-  ``frame_index``.
+* ``.npy`` with a sidecar ``OUT.headers.npz``; zarr v3 (``*.zarr``); HDF5
+  (``*.h5``): the main header, every frame header and the frame index travel
+  with the data; zarr and HDF5 take ``compression``;
+* ``.blo``: the NanoMegas ASTAR blockfile (8-bit square frames of a scan);
+* ``.hspy`` / ``.zspy``: HyperSpy's files, with axes, calibrations and metadata;
+* ``.mrc``: the frames as one stack, the voxel size from the signal calibration;
+* ``.tif`` / ``.tiff``: a multi-page (Big)TIFF, one page per frame;
+* SMV ``.img``: one file per frame with the MicroED geometry in its header.
 
-Outputs are written under a temporary name next to the target and renamed into
-place when complete, so a failed or interrupted conversion leaves nothing
-half-written behind.
+Outputs are written under temporary names next to the targets and moved into
+place when complete (:mod:`tvips_ks.io.atomic`): a failed or interrupted
+conversion leaves nothing behind, and an existing output is replaced only
+with ``overwrite=True``.
 """
 
 from __future__ import annotations
 
-import json
 import math
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
-from ..errors import ArgumentError, require
-from ..generated import tables
+from ..dataset import TvipsDataset
+from ..errors import ArgumentError
 from ..io.atomic import AtomicOutputs
-from ..io.chunks import iter_blocks, nav_blocks
-from ..io.gather import read_block
 from ..progress import Progress
+from .formats import ALIASES, BY_NAME, BY_SUFFIX
+from .formats.common import Job, header_dict
+from .process import SAMPLE_FRAMES, make_plan
 
-__all__ = ["convert", "FORMATS", "format_of", "header_dict"]
+__all__ = ["convert", "format_of", "header_dict", "FORMATS", "writer_of"]
 
-FORMATS = {".npy": "npy", ".zarr": "zarr", ".h5": "hdf5", ".hdf5": "hdf5", ".hdf": "hdf5",
-           ".nxs": "hdf5"}
+#: output suffix -> format name
+FORMATS = {s: w.NAME for s, w in BY_SUFFIX.items()}
 _BLOCK_BYTES = 32 * 2**20
-_H5_CHUNK_BYTES = 2**20
-_ZARR_CHUNK_BYTES = 4 * 2**20
+
+
+def _names() -> str:
+    return ", ".join(sorted(BY_NAME))
+
+
+def writer_of(out, fmt=None):
+    """The writer module for ``fmt`` or, without it, for the suffix of ``out``."""
+    if fmt is not None:
+        fmt = ALIASES.get(fmt, fmt)
+        if fmt not in BY_NAME:
+            raise ArgumentError(f"unknown output format {fmt!r}: use one of {_names()}")
+        return BY_NAME[fmt]
+    suffix = Path(out).suffix.lower()
+    if suffix not in BY_SUFFIX:
+        raise ArgumentError(f"cannot tell the output format from {Path(out).name!r}: name it "
+                            f"*.npy, *.zarr, *.h5, *.blo, *.hspy, *.zspy, *.mrc, *.tif or "
+                            f"*.img (or give the format: {_names()})")
+    return BY_SUFFIX[suffix]
 
 
 def format_of(out, fmt=None) -> str:
-    """``"npy"``, ``"zarr"`` or ``"hdf5"`` from ``fmt`` or the suffix of ``out``."""
-    if fmt is not None:
-        fmt = {"h5": "hdf5"}.get(fmt, fmt)
-        if fmt not in ("npy", "zarr", "hdf5"):
-            raise ArgumentError(f"unknown output format {fmt!r}: use npy, zarr or hdf5")
-        return fmt
-    suffix = Path(out).suffix.lower()
-    if suffix not in FORMATS:
-        raise ArgumentError(f"cannot tell the output format from {Path(out).name!r}: name it "
-                            f"*.npy, *.zarr, *.h5 or *.hdf5 (or give the format)")
-    return FORMATS[suffix]
+    """The format name (``"npy"``, ``"blo"``, …) from ``fmt`` or the suffix of ``out``."""
+    return writer_of(out, fmt).NAME
 
 
-def header_dict(header: np.void) -> dict:
-    """The main header as a JSON-able dict (``filler`` as a hex string)."""
-    out = {}
-    for field in tables.MAIN_HEADER_FIELDS:
-        value = header[field.id]
-        out[field.id] = bytes(value).hex() if field.dtype.startswith("V") else int(value)
-    return out
+def _open(source, open_kwargs):
+    if isinstance(source, (str, os.PathLike)):
+        return TvipsDataset(source, **open_kwargs)
+    if open_kwargs:
+        raise ArgumentError(f"{', '.join(open_kwargs)}: options of open(), given with an "
+                            f"opened dataset; open the series with them instead")
+    return source
 
 
-def _jsonable(value):
-    if isinstance(value, (tuple, list)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def convert(source, out, *, fmt=None, overwrite: bool = False,
+            block_bytes: int = _BLOCK_BYTES, progress=None, frames=None, scan_crop=None,
+            signal_crop=None, binning: int = 1, bin_mode: str = "sum", linscale=None,
+            percentile=None, hot_pixels=None, hot_k: float = 50.0,
+            sample_frames: int = SAMPLE_FRAMES, open_kwargs=None, **options) -> dict:
+    """Write a series (``ds.data``, arranged by its scan) to ``out``, processed on the way.
 
+    ``source`` is an opened dataset or a path (opened with ``open_kwargs``).
+    ``fmt`` names the format (default: from the suffix of ``out``).
 
-def _attrs(ds, nav_shape) -> dict:
-    meta = ds.metadata
-    scan = None
-    if ds.frame_index is not None:
-        scan = {"scan_shape": list(nav_shape)}
-        options = ds.scan.as_open_kwargs() if ds.scan is not None \
-            else ds.scan_options.as_open_kwargs()
-        scan.update({k: _jsonable(v) for k, v in options.items() if k != "scan_shape"})
-        if ds.scan is not None:
-            scan["detected_by"] = ds.scan.method
-    return {
-        "format": "TVIPS",
-        "tvips_ks_version": __version__,
-        "source": [str(p.path) for p in ds.files],
-        "num_frames": int(ds.num_frames),
-        "main_header": header_dict(ds.header),
-        "len_frame_header": int(ds.layout.len_frame_header),
-        "len_record": int(ds.layout.len_record),
-        "scan": scan,
-        "axes": [a.as_dict() for a in meta.axes],
-        "dims": [a.name for a in meta.axes],
-        "acquisition_time": meta.acquisition_time.isoformat() if meta.acquisition_time else None,
-    }
+    Processing, applied to every block in this order (see
+    :mod:`tvips_ks.export.process`): ``frames`` (a slice or ``(start, stop)``
+    of a stack), ``scan_crop`` (one slice per scan axis), ``hot_pixels``
+    (``(y, x)`` pairs, or ``"auto"``: isolated spikes of the mean pattern,
+    ``hot_k`` noise MADs above all their neighbours), ``signal_crop``
+    (``((y0, y1), (x0, x1))``), ``binning`` N with ``bin_mode`` ``"sum"`` (widened integers) or ``"mean"`` (float32), and
+    ``linscale=(lo, hi)`` or ``percentile=(p_lo, p_hi)`` to 8 bits.
 
+    ``options`` are the writer's own (``compression`` for zarr and HDF5; the
+    geometry of SMV; see each module of :mod:`tvips_ks.export.formats`).
 
-def _write_npy(target: Path, ds, shape, dtype, blocks, read, bar) -> None:
-    arr = np.lib.format.open_memmap(target, mode="w+", dtype=dtype, shape=shape)
-    data_offset = arr.offset
-    del arr  # only the header and the size came from the memmap; blocks are written directly
-    row = [int(np.prod(shape[i + 1:], dtype=np.int64)) for i in range(len(shape))]
-    with open(target, "r+b") as f:
-        for slices in blocks:
-            block = np.ascontiguousarray(read(slices))
-            first = sum(s.start * r for s, r in zip(slices, row))
-            f.seek(data_offset + first * dtype.itemsize)
-            f.write(memoryview(block).cast("B"))
-            bar.update(int(np.prod(block.shape[:-2])))
-
-
-def _write_npz(path: Path, ds, attrs) -> None:
-    index = ds.frame_index if ds.frame_index is not None else np.arange(ds.num_frames)
-    with open(path, "wb") as f:
-        np.savez(f, main_header=np.array([ds.header], dtype=ds.header.dtype),
-                 frame_headers=ds.frame_headers, frame_index=index,
-                 attrs=np.array(json.dumps(attrs)))
-
-
-def _write_zarr(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar) -> None:
-    zarr = require("zarr", extra="convert", purpose="writing zarr")
-    if int(zarr.__version__.split(".")[0]) < 3:
-        raise ArgumentError(f"writing zarr v3 needs zarr>=3, found {zarr.__version__}")
-    root = zarr.open_group(store=str(target), mode="w", zarr_format=3)
-    root.attrs.update({"tvips": attrs})
-    frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
-    data = root.create_array("data", shape=shape, dtype=dtype, dimension_names=attrs["dims"],
-                             chunks=_storage_chunks(chunks, shape, frame_bytes,
-                                                    _ZARR_CHUNK_BYTES))
-    data.attrs.update({"tvips": attrs})
-    for slices in blocks:
-        block = read(slices)
-        data[slices] = block
-        bar.update(int(np.prod(block.shape[:-2])))
-    fh = ds.frame_headers
-    group = root.create_group("frame_headers")
-    for name in fh.dtype.names:
-        column = np.ascontiguousarray(fh[name])
-        a = group.create_array(name, shape=column.shape, dtype=column.dtype,
-                               chunks=(max(1, min(column.size, 2**20)),))
-        a[...] = column
-    index = ds.frame_index if ds.frame_index is not None else np.arange(ds.num_frames)
-    a = root.create_array("frame_index", shape=index.shape, dtype=np.int64,
-                          chunks=index.shape)
-    a[...] = index
-
-
-def _storage_chunks(chunks, shape, frame_bytes, target):
-    """Storage chunks of whole frames, about ``target`` bytes, that tile each block exactly.
-
-    Built from the fastest axis outwards, each axis taking the largest divisor
-    of the block's extent that keeps the chunk under ``target``; an axis is
-    only grown once the faster axes span the whole block.
+    Returns a summary: ``path``, ``paths`` (every file written), ``format``,
+    ``shape``, ``dtype``, ``nbytes`` (written), ``read_bytes``, ``seconds``,
+    ``block_shape``, ``processing`` and (for npy) ``sidecar``.
     """
-    nav = list(chunks)
-    room = max(1, target // max(frame_bytes, 1))
-    out = [1] * len(nav)
-    for i in reversed(range(len(nav))):
-        out[i] = max(d for d in range(1, min(nav[i], room) + 1) if nav[i] % d == 0)
-        if out[i] < nav[i]:
-            break
-        room //= out[i]
-    return (*out, *shape[-2:])
-
-
-def _hdf5_bytes(ds, shape, dtype, blocks, attrs) -> int:
-    """An upper bound of the HDF5 file's size: data, headers, attributes, chunk index."""
-    index_len = ds.frame_index.size if ds.frame_index is not None else ds.num_frames
-    return (math.prod(shape) * dtype.itemsize + ds.frame_headers.nbytes + ds.header.nbytes
-            + 8 * index_len + 4 * len(json.dumps(attrs)) + 512 * len(blocks) + 2**20)
-
-
-def _write_hdf5(target: Path, ds, shape, dtype, chunks, blocks, read, attrs, bar) -> None:
-    h5py = require("h5py", extra="convert", purpose="writing HDF5")
-    AtomicOutputs.reserve(target, _hdf5_bytes(ds, shape, dtype, blocks, attrs))
-    frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
-    with h5py.File(target, "w") as f:
-        data = f.create_dataset("data", shape=shape, dtype=dtype,
-                                chunks=_storage_chunks(chunks, shape, frame_bytes,
-                                                       _H5_CHUNK_BYTES))
-        for key, value in attrs["main_header"].items():
-            data.attrs[key] = value
-        for key in ("format", "tvips_ks_version", "num_frames", "len_frame_header",
-                    "len_record"):
-            data.attrs[key] = attrs[key]
-        data.attrs["source"] = attrs["source"]
-        data.attrs["dims"] = attrs["dims"]
-        data.attrs["tvips_json"] = json.dumps(attrs)
-        if attrs["acquisition_time"]:
-            data.attrs["acquisition_time"] = attrs["acquisition_time"]
-        if attrs["scan"]:
-            for key, value in attrs["scan"].items():
-                if value is not None:
-                    data.attrs[key] = value
-        for slices in blocks:
-            block = read(slices)
-            data[slices] = block
-            bar.update(int(np.prod(block.shape[:-2])))
-        f.create_dataset("frame_headers", data=ds.frame_headers)
-        f.create_dataset("main_header", data=np.array([ds.header], dtype=ds.header.dtype))
-        index = ds.frame_index if ds.frame_index is not None else np.arange(ds.num_frames)
-        f.create_dataset("frame_index", data=index)
-
-
-def convert(ds, out, *, fmt=None, overwrite: bool = False, block_bytes: int = _BLOCK_BYTES,
-            progress=None) -> dict:
-    """Write ``ds.data`` (frames arranged by the dataset's scan) to ``out``.
-
-    ``fmt`` is ``"npy"``, ``"zarr"`` or ``"hdf5"`` (default: from the suffix).
-    An existing output is replaced only with ``overwrite=True``, and only once
-    the new one is complete.  Returns a summary: ``path``, ``format``,
-    ``shape``, ``dtype``, ``nbytes``, ``seconds``, ``block_shape`` and (for
-    npy) ``sidecar``.  The dataset's scan options are recorded in the
-    attributes.
-    """
+    writer = writer_of(out, fmt)
+    unknown = sorted(set(options) - set(writer.OPTIONS))
+    if unknown:
+        raise ArgumentError(f"{', '.join(unknown)}: not an option of the {writer.NAME} writer"
+                            + (f" (its options: {', '.join(writer.OPTIONS)})"
+                               if writer.OPTIONS else ""))
+    if block_bytes < 1:
+        raise ArgumentError(f"block_bytes must be positive, got {block_bytes}")
+    ds = _open(source, dict(open_kwargs or {}))
     out = Path(out).absolute()
-    fmt = format_of(out, fmt)
-    sidecar = out.with_name(out.name + ".headers.npz") if fmt == "npy" else None
-    finals = [out] + ([sidecar] if sidecar else [])
+    plan = make_plan(ds, frames=frames, scan_crop=scan_crop, signal_crop=signal_crop,
+                     binning=binning, bin_mode=bin_mode, linscale=linscale,
+                     percentile=percentile, hot_pixels=hot_pixels, hot_k=hot_k,
+                     sample_frames=sample_frames)
+    opts = {**writer.OPTIONS, **options}
+    bar = Progress(plan.num_positions, f"converting to {writer.NAME}", progress)
+    job = Job(ds=ds, plan=plan, out=out, opts=opts, bar=bar, block_bytes=int(block_bytes))
+    writer.check(job)
+    finals = writer.outputs(job) if hasattr(writer, "outputs") else [out]
     existing = [p for p in finals if p.exists() or p.is_symlink()]
     if existing and not overwrite:
         raise ArgumentError(f"{existing[0]} exists; pass overwrite=True (--overwrite) to "
                             f"replace it")
-    if not out.parent.is_dir():
-        raise ArgumentError(f"the directory {out.parent} does not exist")
-    if block_bytes < 1:
-        raise ArgumentError(f"block_bytes must be positive, got {block_bytes}")
+    for directory in {p.parent for p in finals}:
+        if not directory.is_dir():
+            raise ArgumentError(f"the directory {directory} does not exist")
 
-    shape = tuple(int(s) for s in ds.shape)
-    nav_shape = shape[:-2]
-    dtype = np.dtype(ds.dtype)
-    frame_bytes = int(np.prod(shape[-2:])) * dtype.itemsize
-    chunks = nav_blocks(nav_shape, frame_bytes, block_bytes)
-    blocks = list(iter_blocks(nav_shape, chunks))
-
-    def read(block):
-        return read_block(ds.table, ds.frame_index, block)
-
-    attrs = _attrs(ds, nav_shape)
-    bar = Progress(math.prod(nav_shape), f"converting to {fmt}", progress)
     start = time.monotonic()
     with AtomicOutputs(finals, replace=existing) as temps:
-        if fmt == "npy":
-            _write_npy(temps[0], ds, shape, dtype, blocks, read, bar)
-            _write_npz(temps[1], ds, attrs)
-        elif fmt == "zarr":
-            _write_zarr(temps[0], ds, shape, dtype, chunks, blocks, read, attrs, bar)
-        else:
-            _write_hdf5(temps[0], ds, shape, dtype, chunks, blocks, read, attrs, bar)
-    return {"path": out, "format": fmt, "shape": shape, "dtype": dtype,
-            "nbytes": math.prod(shape) * dtype.itemsize, "seconds": time.monotonic() - start,
-            "block_shape": (*chunks, *shape[-2:]), "sidecar": sidecar}
+        writer.write(temps, job)
+    seconds = time.monotonic() - start
+    chunks = plan.chunks(block_bytes)
+    return {"path": out, "paths": finals, "format": writer.NAME, "shape": plan.shape,
+            "dtype": np.dtype(plan.dtype),
+            "nbytes": math.prod(plan.shape) * np.dtype(plan.dtype).itemsize,
+            "read_bytes": plan.num_positions * plan.in_frame_bytes, "seconds": seconds,
+            "block_shape": (*chunks, *plan.frame_shape), "processing": plan.record,
+            "sidecar": finals[1] if writer.NAME == "npy" else None}
