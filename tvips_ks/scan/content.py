@@ -19,8 +19,8 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import scan_index_map
-from .layouts import (MIN_ROW_LENGTH, MIN_ROWS, account, candidate_widths, decide, layouts_of,
-                      open_arguments, prepare)
+from .layouts import (MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of,
+                      open_arguments)
 from .result import ScanDetection
 from .signals import DETECTORS, NAMES, scan_signals
 
@@ -92,7 +92,8 @@ def _confirm_junk(z, first, last, period):
 
 
 def weights_text(weights):
-    used = [f"{NAMES[k]} {w:.2f}" for k, w in weights.items() if w > 0]
+    used = [f"{k} {w:.2f}" for k, w in sorted(weights.items(), key=lambda kv: -kv[1])
+            if w >= 0.005]
     return "detectors weighted " + (", ".join(used) if used else "none (no structure)")
 
 
@@ -120,19 +121,24 @@ def from_image(frames, n, notes):
     first, last = _junk_ends(signals[0], signals[4])
     if last - first < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"the virtual bright field of {n} frames is constant or dark throughout")
-    z, weights = prepare(signals[:4], DETECTORS, slice(first, last))
-    _, lags = candidate_widths(z[:, first:last], (last - first) // MIN_ROWS)
-    if not any(weights.values()) or not lags:
-        _refuse(found, f"no detector shows structure along the {last - first} scan frame(s) "
-                       f"({weights_text(weights)})")
-    first, last = _confirm_junk(z, first, last, lags[0])
-    z, weights = prepare(signals[:4], DETECTORS, slice(first, last))
+    names = [NAMES[k] for k in DETECTORS]
+    seen = examine(signals[:4, first:last], names, (last - first) // MIN_ROWS)
+    if not seen.lags or not any(seen.weights.values()):
+        _refuse(found, f"no detector shows structure along the {last - first} scan frame(s)")
+    # Junk is judged on the detectors that show the scan, in the scan's units.
+    scale = np.std(signals[:4, first:last], axis=1)
+    w = np.array([seen.weights[k] + seen.weights[f"{k} (smoothed)"] for k in names])
+    z = (signals[:4] - signals[:4, first:last].mean(axis=1, keepdims=True)) * (
+        np.sqrt(w) / np.where(scale > 0, scale, 1.0))[:, None]
+    first, last = _confirm_junk(z, first, last, seen.lags[0])
     count = last - first
-    widths, _ = candidate_widths(z[:, first:last], count // MIN_ROWS)
-    shapes = [(count // w, w) for w in widths if count // w >= MIN_ROWS]
-    layouts = layouts_of(z[:, first:last], shapes)
-    if not layouts:
-        _refuse(found, f"no row length leaves {MIN_ROWS} rows of the {count} scan frames")
+    seen = examine(signals[:4, first:last], names, count // MIN_ROWS, count)
+    weights = seen.weights
+    shapes = [(count // w, w) for w in seen.widths if count // w >= MIN_ROWS]
+    layouts = layouts_of(seen.z, shapes)
+    if not layouts or not any(weights.values()):
+        _refuse(found, f"no row length leaves {MIN_ROWS} rows of the {count} scan frames, "
+                       "or no detector shows structure")
     decision = decide(layouts, weights)
     if not decision.clear:
         raise ScanDetectionError(refusal(found, decision, first))
@@ -148,8 +154,8 @@ def from_image(frames, n, notes):
     if decision.rival is not None:
         evidence += (f"; next best {account(decision.rival)}, beaten by "
                      f"{decision.margin:.1f} standard errors (needed {decision.needed:g})")
-    evidence += (f"; rows line up = mean square difference of vertical neighbours, 1 = as "
-                 f"alike as neighbours in a row; {weights_text(weights)}; {start_note}; "
+    evidence += (f"; mismatch = mean square difference of vertical neighbours, 0 = "
+                 f"identical, 1 = unrelated; {weights_text(weights)}; {start_note}; "
                  f"{n - used} frame(s) after the scan")
     return ScanDetection(best.shape, first, best.winding, best.hysteresis, frame_index,
                          "image_content", rows * width, first, n - used, evidence, True)

@@ -5,18 +5,18 @@ frame lies under which: in the right one, vertically neighbouring positions
 are about as alike as horizontally neighbouring ones, whatever the specimen;
 in a wrong one they are farther apart on the specimen and differ more.
 
-Every detector is scaled so that frames next to each other in acquisition
-order (neighbours in a row) differ by 1 in mean square, and weighted by how
-much structure it shows (its lag-1 correlation), so that a detector that
-sees only noise adds nothing.  A layout's **ratio** is the mean square
-difference of vertical neighbours in those units: about 1 for the right
-layout, more for a wrong one, and about 1 for every layout of pure noise.
+Every detector is scaled so that two unrelated frames differ by 1 in mean
+square, and weighted by how much structure it shows (:func:`examine`), so
+that a detector that sees only noise adds nothing.  A layout's **mismatch**
+is the weighted mean square difference of vertical neighbours in those
+units: 0 for rows that line up perfectly, 1 for unrelated rows.
 
 Two layouts are compared frame by frame (each frame with the frame below it
-in either layout), averaged per row: the **margin** is the mean difference
-in standard errors of those row means.  A winner must beat every rival by a
-clear margin, and in each third of the scan, so that a series made of two
-scans of different row lengths does not pass as either.
+in either layout), averaged per row: the **margin** is the mean log ratio of
+the two layouts' row mismatches in standard errors.  The winner must
+explain every scan frame with whole rows when any layout does, and beat
+every rival by a clear margin, and in each third of the scan, so that a
+series made of two scans of different row lengths does not pass as either.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ import numpy as np
 
 from .arrange import scan_index_map
 
-__all__ = ["Layout", "Decision", "prepare", "structure", "candidate_widths",
-           "layouts_of", "decide", "describe", "open_arguments"]
+__all__ = ["Layout", "Decision", "Evidence", "examine", "structure", "layouts_of", "decide",
+           "describe", "account", "open_arguments"]
 
 #: Shortest row (frames) and fewest rows the image-content method accepts.
 MIN_ROW_LENGTH = 4
@@ -42,9 +42,11 @@ MAX_HYSTERESIS = 8
 MARGIN = 3.5
 MARGIN_EXACT = 2.0
 MARGIN_LEFT_OVER = 6.0
-#: Added to a row's mean difference before a log ratio (the unit is the mean
-#: square difference of neighbours in a row), so flat rows count as ties.
+#: Added to a row's mismatch before a log ratio (1 is unrelated frames), so
+#: that flat rows count as ties.
 FLOOR = 1e-3
+#: Frames a detector is averaged over for its smoothed channel.
+SMOOTH = 5
 #: Lags of the structure function kept as row-length candidates.
 TOP_LAGS = 4
 
@@ -55,7 +57,7 @@ class Layout(NamedTuple):
     shape: tuple
     winding: str | None
     hysteresis: int
-    ratio: float  # mean square difference of vertical neighbours (1: like a row's)
+    mismatch: float  # mean square difference of vertical neighbours (0 same, 1 unrelated)
     left_over: int  # scan frames after the last whole row
     cost: np.ndarray  # per frame: difference to the frame below (nan: none)
 
@@ -69,59 +71,100 @@ class Decision(NamedTuple):
     weights: dict  # detector name -> weight
 
 
-def prepare(signals, names, region=slice(None)):
-    """Detectors scaled and weighted on the frames of ``region``.
+class Evidence(NamedTuple):
+    """The detectors of a scan, ready for scoring layouts."""
 
-    Returns the scaled ``(K, N)`` detectors of every frame (scaled with the
-    statistics of ``region``) and the weights by name; a detector that is
-    constant, or shows no more structure than noise, gets weight 0."""
-    s = np.asarray(signals, dtype=np.float64)
-    r = s[:, region]
-    # The median, not the mean: a fly-back scan's jump back at every row's
-    # end is no measure of how alike neighbours in a row are.  (The median
-    # of a chi-square variable of one degree of freedom is 0.455 times its mean.)
-    d1 = (np.median(np.diff(r, axis=1) ** 2, axis=1) / 0.455 if r.shape[1] > 1
-          else np.zeros(len(r)))
-    var = r.var(axis=1)
-    safe_var = np.where(var > 0, var, 1.0)
-    safe_d1 = np.where(d1 > 0, d1, 1.0)
-    w = np.where((var > 0) & (d1 > 0), np.clip(1.0 - d1 / (2.0 * safe_var), 0.0, None), 0.0)
-    total = w.sum()
-    scale = np.sqrt(w / total / safe_d1) if total > 0 else np.zeros(len(s))
-    scaled = (s - r.mean(axis=1, keepdims=True)) * scale[:, None]
-    return scaled, {n: float(x / total) if total > 0 else 0.0 for n, x in zip(names, w)}
+    z: np.ndarray  # (K, L): a pair's difference is sum_k (z[k, a] - z[k, b]) ** 2
+    weights: dict  # channel name -> weight
+    lags: list  # lags at which frames are most alike, clearest first
+    widths: list  # row lengths worth trying
 
 
-def structure(z, max_lag):
-    """Mean square difference of frames ``L`` apart, for ``L = 0..max_lag``."""
-    n = z.shape[1]
+def _smoothed(x, m):
+    """Centred moving average over ``m`` frames along the last axis."""
+    total = np.concatenate((np.zeros((len(x), 1)), np.cumsum(x, axis=1)), axis=1)
+    i = np.arange(x.shape[1])
+    lo = np.maximum(i - m // 2, 0)
+    hi = np.minimum(i + m // 2 + 1, x.shape[1])
+    return (total[:, hi] - total[:, lo]) / (hi - lo)
+
+
+def structure(c, max_lag):
+    """Per channel, the mean square difference of frames ``L`` apart, for
+    ``L = 0..max_lag``: ``(K, max_lag + 1)``."""
+    n = c.shape[1]
     max_lag = min(max_lag, n - 1)
     nfft = 1 << (2 * n - 1).bit_length()  # zero padding: no wrap-around
-    spec = np.fft.rfft(z, nfft, axis=1)
-    corr = np.fft.irfft((spec.real ** 2 + spec.imag ** 2).sum(axis=0), nfft)[:max_lag + 1]
-    sq = np.concatenate(([0.0], np.cumsum((z * z).sum(axis=0))))
+    spec = np.fft.rfft(c, nfft, axis=1)
+    corr = np.fft.irfft(spec.real ** 2 + spec.imag ** 2, nfft, axis=1)[:, :max_lag + 1]
+    sq = np.concatenate((np.zeros((len(c), 1)), np.cumsum(c * c, axis=1)), axis=1)
     lag = np.arange(max_lag + 1)
-    head = sq[n - lag]  # frames 0 .. n-L-1
-    tail = sq[n] - sq[lag]  # frames L .. n-1
+    head = sq[:, n - lag]  # frames 0 .. n-L-1
+    tail = sq[:, n:n + 1] - sq[:, lag]  # frames L .. n-1
     return np.maximum(head + tail - 2.0 * corr, 0.0) / (n - lag)
 
 
-def candidate_widths(z, max_width, min_width=MIN_ROW_LENGTH):
-    """Row lengths worth trying: around the lags where frames are most alike
-    compared with the lags next to them (a row, or for a snake two rows,
-    apart), and half of each."""
-    d = structure(z, 2 * max_width + 2)
-    lags = []
-    for lag in range(min_width, d.size - 1):
+def _clear_lags(d, min_lag, n):
+    """Local minima of ``d`` (of ``n`` frames), clearest first: by how far
+    they dip below the lags around them, in units of the noise of a mean
+    over ``n - L`` pairs."""
+    out = []
+    for lag in range(max(min_lag, 1), d.size - 1):
         if d[lag] < d[lag - 1] and d[lag] <= d[lag + 1]:
-            around = d[max(lag - 2, 1):lag + 3]
-            around = np.delete(around, lag - max(lag - 2, 1))
-            lags.append((1.0 - d[lag] / around.mean() if around.mean() > 0 else 0.0, lag))
-    lags.sort(reverse=True)
+            around = np.concatenate((d[max(lag - 2, 1):lag], d[lag + 1:lag + 3]))
+            out.append(((around.mean() - d[lag]) * math.sqrt(n - lag), lag))
+    out.sort(reverse=True)
+    return [lag for _, lag in out]
+
+
+def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
+    """Weigh the detectors of a scan region ``(K, L)`` and find row lengths.
+
+    Every detector is used as it is and smoothed over :data:`SMOOTH` frames
+    (which brings a smooth specimen out of Poisson noise), scaled so that
+    two unrelated frames differ by 1 in mean square.  A channel's weight is
+    how much more alike frames are at the clearest lags than unrelated
+    frames, less what noise alone gives.  Row lengths are tried around the
+    clearest lags (a row, or for a snake two rows, apart) and half of each,
+    and, when ``count`` is given, every divisor of it at which (or at twice
+    which) frames are more alike than at the lags next to it."""
+    raw = np.asarray(signals, dtype=np.float64)
+    channels = np.concatenate((raw, _smoothed(raw, SMOOTH)))
+    labels = list(names) + [f"{n} (smoothed)" for n in names]
+    smooth = np.array([1] * len(raw) + [SMOOTH] * len(raw))
+    n = channels.shape[1]
+    var = channels.var(axis=1)
+    live = var > 0
+    c = np.zeros_like(channels)
+    c[live] = (channels[live] - channels[live].mean(axis=1, keepdims=True)) / np.sqrt(
+        2.0 * var[live])[:, None]
+    if not live.any() or n < 2 * min_width:
+        return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
+    d = structure(c, 2 * max_width + 2)
+    # A first weight: how alike frames get at any lag (past the smoothing),
+    # less what noise alone reaches; it keeps noise out of the search.
+    lag = np.arange(d.shape[1])
+    beyond = np.where(lag[None, :] >= smooth[:, None], d, np.inf)
+    allowance = 6.0 * np.sqrt(smooth / n)
+    prior = np.where(live, np.clip(1.0 - beyond.min(axis=1) - allowance, 0.0, None), 0.0)
+    if not prior.any():
+        return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
+    lags = _clear_lags((prior[:, None] * d).sum(axis=0) / prior.sum(), min_width, n)
+    if not lags:
+        return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
+    best = d[:, lags[:TOP_LAGS]].min(axis=1)
+    w = np.where(live, np.clip(1.0 - best - allowance, 0.0, None), 0.0)
+    total = w.sum()
+    weights = {k: float(x / total) if total > 0 else 0.0 for k, x in zip(labels, w)}
+    z = c * np.sqrt(w / total)[:, None] if total > 0 else np.zeros_like(c)
     widths = set()
-    for _, lag in lags[:TOP_LAGS]:
+    for lag in lags[:TOP_LAGS]:
         widths |= {lag - 1, lag, lag + 1, lag // 2 - 1, lag // 2, (lag + 1) // 2 + 1}
-    return sorted(w for w in widths if min_width <= w <= max_width), [lag for _, lag in lags]
+    if count is not None:
+        dips = set(lags)
+        widths |= {k for k in range(min_width, max_width + 1)
+                   if count % k == 0 and (k in dips or 2 * k in dips)}
+    return Evidence(z, weights, lags, sorted(k for k in widths if min_width <= k <= max_width))
 
 
 def _layout(z, n, shape, winding, hysteresis):
@@ -186,12 +229,14 @@ def _needed(best, rival):
 def decide(layouts, weights):
     """The best layout, its closest rival and whether it wins clearly.
 
-    Layouts are ranked by ratio.  The winner must beat every other layout
+    Layouts are ranked by mismatch.  The winner must beat every other layout
     (another shape, winding or hysteresis) by the margin it needs, and be
     better in each third of the scan.  The rival reported is the first it
     fails against, or else the one it beats by the least."""
-    ranked = sorted(layouts, key=lambda t: t.ratio)
-    best = ranked[0]
+    ranked = sorted(layouts, key=lambda t: t.mismatch)
+    exact = [t for t in ranked if t.left_over == 0]
+    best = exact[0] if exact else ranked[0]  # the count first (then it must also fit best)
+    ranked = [best] + [t for t in ranked if t is not best]
     results = []
     for other in ranked[1:]:
         m, pieces = margin(best, other, parts=3)
@@ -212,10 +257,10 @@ def describe(layout):
 
 
 def account(layout):
-    """``"rows line up 1.02, every frame explained"``: a layout's score."""
+    """``"fly-back 15x20: mismatch 0.012, every frame in a whole row"``."""
     left = ("every frame in a whole row" if layout.left_over == 0 else
             f"{layout.left_over} frame(s) left over")
-    return f"{describe(layout)}: rows line up {layout.ratio:.2f}, {left}"
+    return f"{describe(layout)}: mismatch {layout.mismatch:.3f}, {left}"
 
 
 def open_arguments(layout, start):

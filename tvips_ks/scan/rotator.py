@@ -15,10 +15,9 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import apply_winding, index_map_from_rotator, scan_index_map
-from .layouts import MIN_ROW_LENGTH, MIN_ROWS, account, candidate_widths, decide, \
-    layouts_of, prepare
+from .layouts import MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of
 from .result import ScanDetection
-from .signals import DETECTORS, scan_signals
+from .signals import DETECTORS, NAMES, scan_signals
 
 __all__ = ["from_rotator"]
 
@@ -90,13 +89,14 @@ def from_rotator(headers, n, frames, image_content, notes):
             f"scan_shape=(rows, cols), scan_start_frame={start} to open().")
 
     side = math.isqrt(num_points)
-    z = weights = None
+    evidence = None
     want_content = image_content is True or side * side != num_points
     if want_content and frames is not None:
         signals = scan_signals(frames, start=start, stop=stop + 1)[:4, linear - start]
-        z, weights = prepare(signals, DETECTORS)
+        evidence = examine(signals, [NAMES[k] for k in DETECTORS], num_points // MIN_ROWS,
+                           num_points)
 
-    layout, seen = (_rotator_row_length(z, weights, num_points) if z is not None
+    layout, seen = (_rotator_row_length(evidence, num_points) if evidence is not None
                     else (None, "there are no frames to find the row length from"))
     if layout is not None and (side * side != num_points or layout.shape[1] != side):
         shape = layout.shape
@@ -110,13 +110,13 @@ def from_rotator(headers, n, frames, image_content, notes):
             f"scan_start_frame={start} to open().")
 
     winding, hysteresis = None, 0
-    if z is None:
+    if evidence is None:
         note = ("; fly-back or snake not checked (the rotator index does not "
                 "record the scan direction; EM-Konos scans are usually snake: "
                 "pass winding_scan_axis='x' if rows zig-zag, or call "
                 "detect_scan(..., image_content=True))")
     else:
-        decision = decide(layouts_of(z, [shape]), weights)
+        decision = decide(layouts_of(evidence.z, [shape]), evidence.weights)
         best, rival = decision.best, decision.rival
         if decision.clear:
             winding, hysteresis = best.winding, best.hysteresis
@@ -140,11 +140,11 @@ def from_rotator(headers, n, frames, image_content, notes):
                          "rotator_index", agree, start, n - stop - 1, evidence, exact)
 
 
-def _rotator_row_length(z, weights, num_points):
-    """(layout or None, description) of a rotator scan from its scaled
-    detectors in scan-point order.  The row length must divide the number
-    of points; a square is always a candidate."""
-    widths, lags = candidate_widths(z, num_points // MIN_ROWS)
+def _rotator_row_length(evidence, num_points):
+    """(layout or None, description) of a rotator scan from its detectors in
+    scan-point order.  The row length must divide the number of points; a
+    square is always a candidate."""
+    widths, lags = evidence.widths, evidence.lags
     side = math.isqrt(num_points)
     widths = sorted(set(widths) | ({side} if side * side == num_points else set()))
     shapes = [(num_points // w, w) for w in widths
@@ -153,7 +153,7 @@ def _rotator_row_length(z, weights, num_points):
         return None, ("the image content shows no row length that divides "
                       f"{num_points} (lags where frames are most alike: "
                       f"{', '.join(map(str, lags[:4])) or 'none'})")
-    decision = decide(layouts_of(z, shapes), weights)
+    decision = decide(layouts_of(evidence.z, shapes), evidence.weights)
     if not decision.clear:
         return None, (f"the image content fits {account(decision.best)} hardly better "
                       f"than {account(decision.rival)} ({decision.margin:.1f} standard "
