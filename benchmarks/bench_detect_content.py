@@ -170,10 +170,13 @@ def cases(shapes):
     k = 0
     for shape in shapes:
         hmax = min(8, (shape[1] - 1) // 2)
+        big = shape[0] * shape[1] > 40_000  # one ending each, to keep the run in minutes
         for kind in SPECIMENS:
-            for ends in ENDS:
+            for e, ends in enumerate(ENDS):
                 for winding in (None, "x"):
                     k += 1
+                    if big and e != k % len(ENDS):
+                        continue
                     h = 0 if winding is None else (k * 5) % (hmax + 1)
                     yield kind, shape, winding, h, ends, 1000 + k
 

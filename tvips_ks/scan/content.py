@@ -41,7 +41,12 @@ def _junk_ends(bf, total):
     one past the last)."""
     n = bf.size
     q10, q50 = np.percentile(bf, [10, 50])
-    dark = (bf < q10 - 2.0 * (q50 - q10)) | (bf < 0.5 * q50) | (total < 0.5 * np.median(total))
+    dark = total < 0.5 * np.median(total)
+    # A blanked beam darkens the whole frame; only when no end is dark as a
+    # whole is a dark bright field taken for it (a thick area darkens the
+    # bright field alone).
+    if not (dark[0] or dark[-1]):
+        dark = (bf < q10 - 2.0 * (q50 - q10)) | (bf < 0.5 * q50)
     lead = dark | (bf == bf[0])
     trail = dark | (bf == bf[-1])
     not_lead = np.flatnonzero(~lead)
@@ -91,6 +96,17 @@ def _confirm_junk(z, first, last, period):
     return first, last
 
 
+def _constant_ends(signals):
+    """(frames at the start, one past the last frame before the end) that
+    repeat the first (last) frame exactly, runs of at least 2."""
+    n = signals.shape[1]
+    same_first = np.all(signals == signals[:, :1], axis=0)
+    same_last = np.all(signals == signals[:, -1:], axis=0)
+    lead = int(np.argmin(same_first)) if not same_first.all() else n
+    trail = n - (int(np.argmin(same_last[::-1])) if not same_last.all() else n)
+    return (lead if lead >= 2 else 0), (trail if n - trail >= 2 else n)
+
+
 def weights_text(weights):
     used = [f"{k} {w:.2f}" for k, w in sorted(weights.items(), key=lambda kv: -kv[1])
             if w >= 0.005]
@@ -131,6 +147,12 @@ def from_image(frames, n, notes):
     z = (signals[:4] - signals[:4, first:last].mean(axis=1, keepdims=True)) * (
         np.sqrt(w) / np.where(scale > 0, scale, 1.0))[:, None]
     first, last = _confirm_junk(z, first, last, seen.lags[0])
+    # Frames identical in every detector to the first (last) frame are never
+    # scan frames, whatever the row structure says.
+    lead, trail = _constant_ends(signals)
+    first, last = max(first, lead), min(last, trail)
+    if last - first < MIN_ROWS * MIN_ROW_LENGTH:
+        _refuse(found, f"only {max(last - first, 0)} frame(s) are neither blank nor constant")
     count = last - first
     seen = examine(signals[:4, first:last], names, count // MIN_ROWS, count)
     weights = seen.weights

@@ -169,6 +169,11 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
 
 def _layout(z, n, shape, winding, hysteresis):
     index = scan_index_map(n, shape, 0, winding, hysteresis)
+    # Columns near the ends of a row are left out: there the smoothed
+    # channels mix in the frames before a turn, and a hysteresis wraps.
+    edge = SMOOTH // 2 + abs(hysteresis)
+    if shape[1] > 2 * edge + 2:
+        index = index[:, edge:shape[1] - edge]
     a, b = index[:-1].ravel(), index[1:].ravel()
     cost = np.full(n, np.nan)
     cost[a] = ((z[:, a] - z[:, b]) ** 2).sum(axis=0)
