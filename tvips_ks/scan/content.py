@@ -117,8 +117,8 @@ def refusal(found, decision, start):
     """The ScanDetectionError text for a decision that is not clear."""
     best, rival = decision.best, decision.rival
     why = (f"{account(best)}; but next, {account(rival)}: better by only "
-           f"{decision.margin:.1f} standard errors (needs {decision.needed:g}, and in "
-           "every third of the scan)")
+           f"{decision.margin:.1f} standard deviations (needs {decision.needed:g}, and in "
+           "no third of the scan clearly against it)")
     return (f"could not detect the scan: {found}image content ({weights_text(decision.weights)}): "
             f"{why}. Pass {open_arguments(best, start)} (the best), or "
             f"{open_arguments(rival, start)} (the next), {_OWN}.")
@@ -175,7 +175,7 @@ def from_image(frames, n, notes):
     evidence = f"image content: {account(best)}"
     if decision.rival is not None:
         evidence += (f"; next best {account(decision.rival)}, beaten by "
-                     f"{decision.margin:.1f} standard errors (needed {decision.needed:g})")
+                     f"{decision.margin:.1f} standard deviations (needed {decision.needed:g})")
     evidence += (f"; mismatch = mean square difference of vertical neighbours, 0 = "
                  f"identical, 1 = unrelated; {weights_text(weights)}; {start_note}; "
                  f"{n - used} frame(s) after the scan")

@@ -12,8 +12,8 @@ is the weighted mean square difference of vertical neighbours in those
 units: 0 for rows that line up perfectly, 1 for unrelated rows.
 
 Two layouts are compared frame by frame (each frame with the frame below it
-in either layout), averaged per row: the **margin** is the mean log ratio of
-the two layouts' row mismatches in standard errors.  The winner must
+in either layout), per row: the **margin** is how consistently the log
+ratios of the two layouts' row mismatches favour one, in standard deviations.  The winner must
 explain every scan frame with whole rows when any layout does, and beat
 every rival by a clear margin, and in each third of the scan, so that a
 series made of two scans of different row lengths does not pass as either.
@@ -36,7 +36,7 @@ MIN_ROW_LENGTH = 4
 MIN_ROWS = 3
 #: Hysteresis values tried for a snake scan (cyclic shift of reversed rows).
 MAX_HYSTERESIS = 8
-#: Margins (standard errors) a winner needs over a rival: when both explain
+#: Margins (standard deviations) a winner needs over a rival: when both explain
 #: the same frames, when only the winner explains every frame, and when only
 #: the rival does.
 MARGIN = 3.5
@@ -65,7 +65,7 @@ class Layout(NamedTuple):
 class Decision(NamedTuple):
     best: Layout
     rival: Layout | None
-    margin: float  # best over rival, in standard errors (inf: no rival)
+    margin: float  # best over rival, in standard deviations (inf: no rival)
     needed: float
     clear: bool
     weights: dict  # detector name -> weight
@@ -126,8 +126,8 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     how much more alike frames are at the clearest lags than unrelated
     frames, less what noise alone gives.  Row lengths are tried around the
     clearest lags (a row, or for a snake two rows, apart) and half of each,
-    and, when ``count`` is given, every divisor of it at which (or at twice
-    which) frames are more alike than at the lags next to it."""
+    and, when ``count`` is given, every divisor of it (a periodic specimen
+    can hide the row's own lag among its lattice's)."""
     raw = np.asarray(signals, dtype=np.float64)
     channels = np.concatenate((raw, _smoothed(raw, SMOOTH)))
     labels = list(names) + [f"{n} (smoothed)" for n in names]
@@ -160,10 +160,9 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     widths = set()
     for lag in lags[:TOP_LAGS]:
         widths |= {lag - 1, lag, lag + 1, lag // 2 - 1, lag // 2, (lag + 1) // 2 + 1}
-    if count is not None:
-        dips = set(lags)
-        widths |= {k for k in range(min_width, max_width + 1)
-                   if count % k == 0 and (k in dips or 2 * k in dips)}
+    if count is not None:  # every row length that explains every frame
+        k = np.arange(min_width, max_width + 1)
+        widths |= set(k[count % k == 0].tolist())
     return Evidence(z, weights, lags, sorted(k for k in widths if min_width <= k <= max_width))
 
 
@@ -171,7 +170,8 @@ def _layout(z, n, shape, winding, hysteresis):
     index = scan_index_map(n, shape, 0, winding, hysteresis)
     # Columns near the ends of a row are left out: there the smoothed
     # channels mix in the frames before a turn, and a hysteresis wraps.
-    edge = SMOOTH // 2 + abs(hysteresis)
+    # The same columns for every layout of a width, so that they compare fairly.
+    edge = SMOOTH // 2 + min(MAX_HYSTERESIS, (shape[1] - 1) // 2)
     if shape[1] > 2 * edge + 2:
         index = index[:, edge:shape[1] - edge]
     a, b = index[:-1].ravel(), index[1:].ravel()
@@ -195,34 +195,66 @@ def layouts_of(z, shapes):
     return out
 
 
-def _row_means(cost, rows, width):
-    per_row = cost[:rows * width].reshape(rows, width)
-    ok = ~np.isnan(per_row)
-    count = ok.sum(axis=1)
-    return np.where(ok, per_row, 0.0).sum(axis=1) / np.maximum(count, 1), count > 0
+def _block_means(cost, rows, width):
+    """Mean of ``cost`` per block: each row, or each half of a row of at
+    least 16 columns (the columns left out by the layout do not count)."""
+    pieces = 2 if width >= 16 else 1
+    blocks = np.array_split(cost[:rows * width].reshape(rows, width), pieces, axis=1)
+    sums = np.stack([np.nansum(b, axis=1) for b in blocks], axis=1).ravel()
+    count = np.stack([(~np.isnan(b)).sum(axis=1) for b in blocks], axis=1).ravel()
+    return sums / np.maximum(count, 1), count > 0
 
 
 def margin(best, rival, parts=1):
-    """Standard errors by which ``best`` fits better than ``rival``, overall
-    and the mean in each of ``parts`` pieces of the scan.
+    """How clearly ``best`` fits better than ``rival``, in standard
+    deviations, and the mean log ratio in each of ``parts`` pieces of the
+    scan.
 
-    Per row of ``best`` (the frames with a neighbour below in both layouts),
-    the log of the ratio of the two layouts' mean differences: a log ratio
-    is alike in smooth and in busy parts of the specimen, so its spread over
-    the rows gives a fair standard error."""
+    Per row (or half row) of ``best``, over the frames with a neighbour
+    below in both layouts, the log of the ratio of the two layouts'
+    mismatches.  Two tests of those log ratios, and the stronger counts: the
+    mean in standard errors (strong when every row gains about as much), and
+    the Wilcoxon signed-rank statistic in standard deviations of its null
+    distribution (strong when nearly every row gains, by however different
+    amounts, as where the specimen is busy in some rows and flat in
+    others); and, unpaired, Welch's t of each layout's own rows."""
     rows, width = best.shape[0] - 1, best.shape[1]
     both = np.where(np.isnan(best.cost) | np.isnan(rival.cost), np.nan, 1.0)
-    ours, ok = _row_means(best.cost * both, rows, width)
-    theirs, ok2 = _row_means(rival.cost * both, rows, width)
+    ours, ok = _block_means(best.cost * both, rows, width)
+    theirs, ok2 = _block_means(rival.cost * both, rows, width)
     keep = ok & ok2
     logs = np.log((theirs[keep] + FLOOR) / (ours[keep] + FLOOR))
+    pieces = [float(p.mean()) for p in np.array_split(logs, parts) if p.size] or [0.0]
     if logs.size < 2:
-        return 0.0, [0.0]
+        return 0.0, pieces
     se = logs.std(ddof=1) / math.sqrt(logs.size)
     mean = logs.mean()
-    overall = mean / se if se > 0 else (math.inf if mean > 0 else 0.0)
-    pieces = [float(p.mean()) for p in np.array_split(logs, parts) if p.size]
-    return float(overall), pieces
+    t = mean / se if se > 0 else (math.inf if mean > 0 else 0.0)
+    nonzero = logs[logs != 0]
+    m = nonzero.size
+    if m < 2:
+        return float(t), pieces
+    ranks = np.empty(m)
+    ranks[np.argsort(np.abs(nonzero), kind="stable")] = np.arange(1, m + 1)
+    plus = ranks[nonzero > 0].sum()
+    z = (plus - m * (m + 1) / 4.0) / math.sqrt(m * (m + 1) * (2 * m + 1) / 24.0)
+    return float(max(t, z, _unpaired(best, rival))), pieces
+
+
+def _unpaired(best, rival):
+    """Welch's t of the log block mismatches of each layout over its own
+    frames: fairer than the pairs when the widths differ and few frames
+    have a neighbour below in both."""
+    samples = []
+    for t in (best, rival):
+        means, ok = _block_means(t.cost, t.shape[0] - 1, t.shape[1])
+        samples.append(np.log(means[ok] + FLOOR))
+    a, b = samples
+    if a.size < 2 or b.size < 2:
+        return 0.0
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    diff = b.mean() - a.mean()
+    return diff / se if se > 0 else (math.inf if diff > 0 else 0.0)
 
 
 def _needed(best, rival):
@@ -231,12 +263,19 @@ def _needed(best, rival):
     return MARGIN_EXACT if best.left_over == 0 else MARGIN_LEFT_OVER
 
 
+def _consistent(pieces):
+    """No third of the scan goes against the winner by more than half as
+    much as the winner gains on average: a specimen may favour a rival a
+    little in places, a second scan of another row length favours it a lot."""
+    return min(pieces) > -0.5 * float(np.mean(pieces)) and np.mean(pieces) > 0
+
+
 def decide(layouts, weights):
     """The best layout, its closest rival and whether it wins clearly.
 
     Layouts are ranked by mismatch.  The winner must beat every other layout
     (another shape, winding or hysteresis) by the margin it needs, and be
-    better in each third of the scan.  The rival reported is the first it
+    not clearly worse in any third of the scan.  The rival reported is the first it
     fails against, or else the one it beats by the least."""
     ranked = sorted(layouts, key=lambda t: t.mismatch)
     exact = [t for t in ranked if t.left_over == 0]
@@ -246,7 +285,7 @@ def decide(layouts, weights):
     for other in ranked[1:]:
         m, pieces = margin(best, other, parts=3)
         need = _needed(best, other)
-        results.append((m >= need and min(pieces) > 0, m - need, m, need, other))
+        results.append((m >= need and _consistent(pieces), m - need, m, need, other))
     if not results:
         return Decision(best, None, math.inf, MARGIN, True, weights)
     failing = [r for r in results if not r[0]]

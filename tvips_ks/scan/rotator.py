@@ -126,7 +126,7 @@ def from_rotator(headers, n, frames, image_content, notes):
                          "errors behind)")
         else:
             note = (f"; the image content cannot tell {account(best)} from "
-                    f"{account(rival)} ({decision.margin:.1f} standard errors apart, "
+                    f"{account(rival)} ({decision.margin:.1f} standard deviations apart, "
                     f"needs {decision.needed:g}): fly-back assumed, pass "
                     "winding_scan_axis='x' and hysteresis=h if rows zig-zag")
     frame_index = apply_winding(linear.reshape(shape), winding, hysteresis)
@@ -158,4 +158,4 @@ def _rotator_row_length(evidence, num_points):
         return None, (f"the image content fits {account(decision.best)} hardly better "
                       f"than {account(decision.rival)} ({decision.margin:.1f} standard "
                       f"errors, needs {decision.needed:g})")
-    return decision.best, f"{decision.margin:.1f} standard errors ahead of the next"
+    return decision.best, f"{decision.margin:.1f} standard deviations ahead of the next"
