@@ -45,6 +45,9 @@ MARGIN_LEFT_OVER = 6.0
 #: Added to a row's mismatch before a log ratio (1 is unrelated frames), so
 #: that flat rows count as ties.
 FLOOR = 1e-3
+#: A row k times shorter that fits within this factor of the winner's
+#: mismatch makes the winner doubtful (see :func:`decide`).
+FINER = 2.5
 #: Frames a detector is averaged over for its smoothed channel.
 SMOOTH = 5
 #: Lags of the structure function kept as row-length candidates.
@@ -289,6 +292,14 @@ def decide(layouts, weights):
     if not results:
         return Decision(best, None, math.inf, MARGIN, True, weights)
     failing = [r for r in results if not r[0]]
+    # A periodic specimen can make frames k rows apart more alike than
+    # neighbours: when a k times shorter row fits nearly as well, the longer
+    # one may be k rows folded into one, and the content cannot tell.
+    rows, width = best.shape
+    failing += [(False, -math.inf, 0.0, MARGIN, t) for t in ranked[1:]
+                if t.shape[1] < width and width % t.shape[1] == 0
+                and t.shape[0] * t.shape[1] == rows * width
+                and t.mismatch <= FINER * best.mismatch]
     _, _, m, need, rival = failing[0] if failing else min(results, key=lambda r: r[1])
     return Decision(best, rival, m, need, not failing, weights)
 
