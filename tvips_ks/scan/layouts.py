@@ -288,7 +288,9 @@ def decide(layouts, weights):
     for other in ranked[1:]:
         m, pieces = margin(best, other, parts=3)
         need = _needed(best, other)
-        results.append((m >= need and _consistent(pieces), m - need, m, need, other))
+        # A rival that leaves frames over is already held back by the count.
+        even = _consistent(pieces) or (best.left_over == 0 < other.left_over)
+        results.append((m >= need and even, m - need, m, need, other))
     if not results:
         return Decision(best, None, math.inf, MARGIN, True, weights)
     failing = [r for r in results if not r[0]]
