@@ -143,7 +143,8 @@ def from_image(frames, n, notes):
         _refuse(found, f"no detector shows structure along the {last - first} scan frame(s)")
     # Junk is judged on the detectors that show the scan, in the scan's units.
     scale = np.std(signals[:4, first:last], axis=1)
-    w = np.array([seen.weights[k] + seen.weights[f"{k} (smoothed)"] for k in names])
+    w = np.array([sum(v for label, v in seen.weights.items() if label.startswith(k))
+                  for k in names])
     z = (signals[:4] - signals[:4, first:last].mean(axis=1, keepdims=True)) * (
         np.sqrt(w) / np.where(scale > 0, scale, 1.0))[:, None]
     first, last = _confirm_junk(z, first, last, seen.lags[0])

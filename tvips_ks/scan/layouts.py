@@ -48,8 +48,10 @@ FLOOR = 1e-3
 #: A row k times shorter that fits within this factor of the winner's
 #: mismatch makes the winner doubtful (see :func:`decide`).
 FINER = 2.5
-#: Frames a detector is averaged over for its smoothed channel.
-SMOOTH = 5
+#: Frames a detector is averaged over for its smoothed channels (a smooth
+#: specimen comes out of Poisson noise; the row ends are left out of the
+#: scores over half the longest).
+SMOOTH = (5,)
 #: Lags of the structure function kept as row-length candidates.
 TOP_LAGS = 4
 
@@ -127,14 +129,15 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     (which brings a smooth specimen out of Poisson noise), scaled so that
     two unrelated frames differ by 1 in mean square.  A channel's weight is
     how much more alike frames are at the clearest lags than unrelated
-    frames, less what noise alone gives.  Row lengths are tried around the
+    frames, less what noise alone gives, over how much they still differ.
+    Row lengths are tried around the
     clearest lags (a row, or for a snake two rows, apart) and half of each,
     and, when ``count`` is given, every divisor of it (a periodic specimen
     can hide the row's own lag among its lattice's)."""
     raw = np.asarray(signals, dtype=np.float64)
-    channels = np.concatenate((raw, _smoothed(raw, SMOOTH)))
-    labels = list(names) + [f"{n} (smoothed)" for n in names]
-    smooth = np.array([1] * len(raw) + [SMOOTH] * len(raw))
+    channels = np.concatenate([raw] + [_smoothed(raw, m) for m in SMOOTH])
+    labels = list(names) + [f"{n} (smoothed {m})" for m in SMOOTH for n in names]
+    smooth = np.repeat([1, *SMOOTH], len(raw))
     n = channels.shape[1]
     var = channels.var(axis=1)
     live = var > 0
@@ -156,7 +159,9 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     if not lags:
         return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
     best = d[:, lags[:TOP_LAGS]].min(axis=1)
-    w = np.where(live, np.clip(1.0 - best - allowance, 0.0, None), 0.0)
+    # Shared over differing variance: a channel whose aligned frames still
+    # differ mostly by noise counts little next to a cleaner one.
+    w = np.where(live, np.clip(1.0 - best - allowance, 0.0, None) / np.maximum(best, 0.01), 0.0)
     total = w.sum()
     weights = {k: float(x / total) if total > 0 else 0.0 for k, x in zip(labels, w)}
     z = c * np.sqrt(w / total)[:, None] if total > 0 else np.zeros_like(c)
@@ -174,7 +179,7 @@ def _layout(z, n, shape, winding, hysteresis):
     # Columns near the ends of a row are left out: there the smoothed
     # channels mix in the frames before a turn, and a hysteresis wraps.
     # The same columns for every layout of a width, so that they compare fairly.
-    edge = SMOOTH // 2 + min(MAX_HYSTERESIS, (shape[1] - 1) // 2)
+    edge = max(SMOOTH) // 2 + min(MAX_HYSTERESIS, (shape[1] - 1) // 2)
     if shape[1] > 2 * edge + 2:
         index = index[:, edge:shape[1] - edge]
     a, b = index[:-1].ravel(), index[1:].ravel()
