@@ -116,9 +116,9 @@ def weights_text(weights):
 def refusal(found, decision, start):
     """The ScanDetectionError text for a decision that is not clear."""
     best, rival = decision.best, decision.rival
-    why = (f"{account(best)}; but next, {account(rival)}: better by only "
+    why = (f"{account(best)}; but next, {account(rival)}: better by "
            f"{decision.margin:.1f} standard deviations (needs {decision.needed:g}, with "
-           "no third of the scan clearly against it)")
+           f"no third of the scan clearly against it){decision.why}")
     return (f"could not detect the scan: {found}image content ({weights_text(decision.weights)}): "
             f"{why}. Pass {open_arguments(best, start)} (the best), or "
             f"{open_arguments(rival, start)} (the next), {_OWN}.")

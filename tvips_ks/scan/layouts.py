@@ -45,9 +45,12 @@ MARGIN_LEFT_OVER = 6.0
 #: Added to a row's mismatch before a log ratio (1 is unrelated frames), so
 #: that flat rows count as ties.
 FLOOR = 1e-3
-#: A row k times shorter that fits within this factor of the winner's
-#: mismatch makes the winner doubtful (see :func:`decide`).
-FINER = 2.5
+#: A row k times shorter (longer) that fits within this factor of the
+#: winner's mismatch makes the winner doubtful (see :func:`decide`).
+FINER = 4.0
+COARSER = 1.6
+#: The most rows per column (or columns per row) a detected scan may have.
+MAX_ASPECT = 8
 #: Frames a detector is averaged over for its smoothed channels (a smooth
 #: specimen comes out of Poisson noise; the row ends are left out of the
 #: scores over half the longest).
@@ -74,6 +77,7 @@ class Decision(NamedTuple):
     needed: float
     clear: bool
     weights: dict  # detector name -> weight
+    why: str = ""  # a reason to refuse besides the margin
 
 
 class Evidence(NamedTuple):
@@ -271,6 +275,19 @@ def _needed(best, rival):
     return MARGIN_EXACT if best.left_over == 0 else MARGIN_LEFT_OVER
 
 
+def _folded(best, other):
+    """Whether ``other``, of a width k times shorter or longer than
+    ``best``'s and the same frames, fits too nearly as well to rule out."""
+    rows, width = best.shape
+    if other.shape[0] * other.shape[1] != rows * width or other.shape[1] == width:
+        return False
+    if width % other.shape[1] == 0:
+        return other.mismatch <= FINER * best.mismatch
+    if other.shape[1] % width == 0:
+        return other.mismatch <= COARSER * best.mismatch
+    return False
+
+
 def _consistent(pieces):
     """No third of the scan goes against the winner by more than half as
     much as the winner gains on average: a specimen may favour a rival a
@@ -298,17 +315,26 @@ def decide(layouts, weights):
         results.append((m >= need and even, m - need, m, need, other))
     if not results:
         return Decision(best, None, math.inf, MARGIN, True, weights)
-    failing = [r for r in results if not r[0]]
+    failing = [r + ("",) for r in results if not r[0]]
+    scores = {id(r[4]): r for r in results}
     # A periodic specimen can make frames k rows apart more alike than
     # neighbours: when a k times shorter row fits nearly as well, the longer
     # one may be k rows folded into one, and the content cannot tell.
-    rows, width = best.shape
-    failing += [(False, -math.inf, 0.0, MARGIN, t) for t in ranked[1:]
-                if t.shape[1] < width and width % t.shape[1] == 0
-                and t.shape[0] * t.shape[1] == rows * width
-                and t.mismatch <= FINER * best.mismatch]
-    _, _, m, need, rival = failing[0] if failing else min(results, key=lambda r: r[1])
-    return Decision(best, rival, m, need, not failing, weights)
+    # Likewise a row k times longer that fits nearly as well: the winner may
+    # be a lattice's period, not a row.
+    failing += [scores[id(t)][:4] + (t, "; a row length k times shorter or longer fits "
+                                        "nearly as well (a periodic specimen?)")
+                for t in ranked[1:] if _folded(best, t)]
+    # Frames one lattice period (or several rows) apart are alike too: a
+    # winner many times longer than wide or wide than long is more likely a
+    # periodic specimen than a scan, and is not taken.
+    if max(best.shape) > MAX_ASPECT * min(best.shape):
+        failing.insert(0, scores[id(ranked[1])] + (
+            f"; a scan over {MAX_ASPECT} times longer than wide is more likely a periodic "
+            "specimen",))
+    _, _, m, need, rival, why = failing[0] if failing else \
+        min(results, key=lambda r: r[1]) + ("",)
+    return Decision(best, rival, m, need, not failing, weights, why)
 
 
 def describe(layout):
