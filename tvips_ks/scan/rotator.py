@@ -157,5 +157,5 @@ def _rotator_row_length(evidence, num_points):
     if not decision.clear:
         return None, (f"the image content fits {account(decision.best)} hardly better "
                       f"than {account(decision.rival)} ({decision.margin:.1f} standard "
-                      f"errors, needs {decision.needed:g})")
+                      f"deviations, needs {decision.needed:g}){decision.why}")
     return decision.best, f"{decision.margin:.1f} standard deviations ahead of the next"
