@@ -13,10 +13,13 @@ units: 0 for rows that line up perfectly, 1 for unrelated rows.
 
 Two layouts are compared frame by frame (each frame with the frame below it
 in either layout), per row: the **margin** is how consistently the log
-ratios of the two layouts' row mismatches favour one, in standard deviations.  The winner must
-explain every scan frame with whole rows when any layout does, and beat
-every rival by a clear margin, and in each third of the scan, so that a
-series made of two scans of different row lengths does not pass as either.
+ratios of the two layouts' row mismatches favour one, in standard
+deviations.  The winner must explain every scan frame with whole rows when
+any layout does, beat every rival by a clear margin without a third of the
+scan clearly against it (so that two scans of different row lengths in one
+series do not pass as either), leave no row length k times shorter or
+longer fitting nearly as well, and be no more than 8 times longer than wide
+(a periodic specimen makes frames a lattice period, or k rows, apart alike).
 """
 
 from __future__ import annotations
