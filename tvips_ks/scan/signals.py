@@ -53,7 +53,7 @@ def scan_signals(frames, chunk_frames=64, *, start=0, stop=None):
     rr = yy * yy + xx * xx
     ring = (rr > (2 * radius) ** 2) & (rr <= (min(h, w) / 2.0) ** 2)
     if not ring.any():  # a frame too small for an annulus: everything off the disk
-        ring = ~disk
+        ring = ~disk if (~disk).any() else np.ones_like(disk)
     # One matrix product per chunk gives every detector's sum at once.
     weights = np.stack([disk / disk.sum(), ring / ring.sum(),
                         np.broadcast_to(yy, (h, w)), np.broadcast_to(xx, (h, w)),
