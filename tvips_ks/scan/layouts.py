@@ -18,7 +18,7 @@ deviations.  The winner must explain every scan frame with whole rows when
 any layout does, beat every rival by a clear margin without a third of the
 scan clearly against it (so that two scans of different row lengths in one
 series do not pass as either), leave no row length k times shorter or
-longer fitting nearly as well, and be no more than 8 times longer than wide
+longer fitting nearly as well, and be no more than 4 times longer than wide
 (a periodic specimen makes frames a lattice period, or k rows, apart alike).
 """
 
@@ -53,7 +53,7 @@ FLOOR = 1e-3
 FINER = 4.0
 COARSER = 1.6
 #: The most rows per column (or columns per row) a detected scan may have.
-MAX_ASPECT = 8
+MAX_ASPECT = 4
 #: Frames a detector is averaged over for its smoothed channels (a smooth
 #: specimen comes out of Poisson noise; the row ends are left out of the
 #: scores over half the longest).
