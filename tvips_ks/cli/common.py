@@ -44,6 +44,7 @@ _FLAGS = [
     (re.compile(r"open\(\.\.\., permissive=True\)|permissive=True"), "--permissive"),
     (re.compile(r"overwrite=True(?: \(--overwrite\))?"), "--overwrite"),
     (re.compile(r"\bpad=True\b"), "--pad"),
+    (re.compile(r"\bscan_shape=\((\d+), (\d+)\)"), r"--scan-shape \1,\2"),
     (re.compile(r"\bscan_shape=\(rows, cols\)"), "--scan-shape ROWS,COLS"),
     (re.compile(r"\bscan_shape='auto'"), "--scan-shape auto"),
     (re.compile(r"\bscan_start_frame=(-?\d+|k)\b"), r"--scan-start-frame \1"),

@@ -3,6 +3,8 @@
 * :mod:`.options`: the scan options, validated once (:class:`ScanOptions`);
 * :mod:`.arrange`: position → frame maps from options or a rotator index;
 * :mod:`.vbf`: the virtual bright field, the cheapest image of a scan;
+* :mod:`.signals`, :mod:`.layouts`: the virtual detectors and the layout scores of
+  image-content detection;
 * :mod:`.detect`: automatic detection, by scan positions (:mod:`.positions`),
   rotator index (:mod:`.rotator`) or image content (:mod:`.content`).
 """

@@ -15,13 +15,14 @@ from what the acquisition software left behind, trying in order:
    number of points N is the largest value.  Square when N is a perfect
    square; otherwise the row length comes from the image content (3.) and
    must divide N.
-3. **Image content**: the row length is the dominant period of the virtual
-   bright field (VBF, mean of a central disk per frame), found by
-   autocorrelation; the row length (the period, half of it for a snake, or
-   one off), fly-back or snake and the snake's hysteresis are chosen by how
-   well neighbouring rows line up, and must win clearly.  Beam-blanked
-   (dark) or constant frames before and after the scan are left out; without
-   them the start is frame 0, since the content does not show where a row
+3. **Image content**: one pass over the frames gives several virtual
+   detectors (bright field, annular dark field, centre of mass); beam-blanked
+   or constant frames before and after the scan are set aside, and every
+   fly-back and snake layout of the candidate row lengths is scored by how
+   alike vertical neighbours are (:mod:`.layouts`).  A shape that explains
+   every frame is preferred, and the winner must beat every rival clearly,
+   or the method refuses naming the two best layouts.  Without frames set
+   aside the start is frame 0, since the content does not show where a row
    begins.
 
 The result's ``frame_index`` is the detected position -> frame map (what a

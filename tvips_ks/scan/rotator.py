@@ -15,10 +15,9 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import apply_winding, index_map_from_rotator, scan_index_map
-from .content import MIN_PERIOD_SCORE, MIN_ROW_LENGTH, MIN_ROWS, candidate_widths, choose, \
-    describe, candidate_layouts, row_period
+from .layouts import MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of
 from .result import ScanDetection
-from .vbf import virtual_bright_field
+from .signals import DETECTORS, NAMES, scan_signals
 
 __all__ = ["from_rotator"]
 
@@ -90,12 +89,14 @@ def from_rotator(headers, n, frames, image_content, notes):
             f"scan_shape=(rows, cols), scan_start_frame={start} to open().")
 
     side = math.isqrt(num_points)
-    vbf = None
+    evidence = None
     want_content = image_content is True or side * side != num_points
     if want_content and frames is not None:
-        vbf = virtual_bright_field(frames, start=start, stop=stop + 1)[linear - start]
+        signals = scan_signals(frames, start=start, stop=stop + 1)[:4, linear - start]
+        evidence = examine(signals, [NAMES[k] for k in DETECTORS], num_points // MIN_ROWS,
+                           num_points)
 
-    layout, seen = (_rotator_row_length(vbf, num_points) if vbf is not None
+    layout, seen = (_rotator_row_length(evidence, num_points) if evidence is not None
                     else (None, "there are no frames to find the row length from"))
     if layout is not None and (side * side != num_points or layout.shape[1] != side):
         shape = layout.shape
@@ -109,23 +110,25 @@ def from_rotator(headers, n, frames, image_content, notes):
             f"scan_start_frame={start} to open().")
 
     winding, hysteresis = None, 0
-    if vbf is None:
+    if evidence is None:
         note = ("; fly-back or snake not checked (the rotator index does not "
                 "record the scan direction; EM-Konos scans are usually snake: "
                 "pass winding_scan_axis='x' if rows zig-zag, or call "
                 "detect_scan(..., image_content=True))")
     else:
-        best, rival, clear = choose(candidate_layouts(vbf, shape))
-        if clear:
+        decision = decide(layouts_of(evidence.z, [shape]), evidence.weights)
+        best, rival = decision.best, decision.rival
+        if decision.clear:
             winding, hysteresis = best.winding, best.hysteresis
-            note = f"; rows line up {best.score:.2f} as {describe(best)}"
+            note = f"; image content: {account(best)}"
             if rival is not None:
-                note += f" ({describe(rival)}: {rival.score:.2f})"
+                note += (f" (next {account(rival)}, {decision.margin:.1f} standard "
+                         "errors behind)")
         else:
-            note = (f"; the image content cannot tell {describe(best)} "
-                    f"({best.score:.2f}) from {describe(rival)} "
-                    f"({rival.score:.2f}): fly-back assumed, pass "
-                    "winding_scan_axis='x' if rows zig-zag")
+            note = (f"; the image content cannot tell {account(best)} from "
+                    f"{account(rival)} ({decision.margin:.1f} standard deviations apart, "
+                    f"needs {decision.needed:g}): fly-back assumed, pass "
+                    "winding_scan_axis='x' and hysteresis=h if rows zig-zag")
     frame_index = apply_winding(linear.reshape(shape), winding, hysteresis)
     kwargs_map = scan_index_map(n, shape, start, winding, hysteresis, pad=True)
     exact = bool(np.array_equal(kwargs_map, frame_index))
@@ -137,24 +140,22 @@ def from_rotator(headers, n, frames, image_content, notes):
                          "rotator_index", agree, start, n - stop - 1, evidence, exact)
 
 
-def _rotator_row_length(vbf, num_points):
-    """(layout or None, description) of a rotator scan from its VBF in
-    scan-point order.  The row length must divide the number of points."""
-    period, score = row_period(vbf, MIN_ROW_LENGTH, num_points // MIN_ROWS)
-    if period is None:
-        return None, "the image content shows no row period"
-    candidates = [w for w in candidate_widths(period)
-                  if num_points % w == 0 and num_points // w >= MIN_ROWS]
-    if score < MIN_PERIOD_SCORE or not candidates:
-        return None, (f"the image-content period {period} (score {score:.1f}) "
-                      f"is not clear (need {MIN_PERIOD_SCORE:g}) or does not "
-                      f"divide {num_points}")
-    layouts = [t for w in candidates for t in candidate_layouts(vbf, (num_points // w, w))]
-    best, rival, clear = choose(layouts)
-    if not clear:
-        return None, (f"the image content fits {describe(best)} "
-                      f"({best.score:.2f}) hardly better than {describe(rival)} "
-                      f"({rival.score:.2f})")
-    return best, f"period {period}, score {score:.1f}"
-
-
+def _rotator_row_length(evidence, num_points):
+    """(layout or None, description) of a rotator scan from its detectors in
+    scan-point order.  The row length must divide the number of points; a
+    square is always a candidate."""
+    widths, lags = evidence.widths, evidence.lags
+    side = math.isqrt(num_points)
+    widths = sorted(set(widths) | ({side} if side * side == num_points else set()))
+    shapes = [(num_points // w, w) for w in widths
+              if num_points % w == 0 and num_points // w >= MIN_ROWS and w >= MIN_ROW_LENGTH]
+    if not shapes:
+        return None, ("the image content shows no row length that divides "
+                      f"{num_points} (lags where frames are most alike: "
+                      f"{', '.join(map(str, lags[:4])) or 'none'})")
+    decision = decide(layouts_of(evidence.z, shapes), evidence.weights)
+    if not decision.clear:
+        return None, (f"the image content fits {account(decision.best)} hardly better "
+                      f"than {account(decision.rival)} ({decision.margin:.1f} standard "
+                      f"deviations, needs {decision.needed:g}){decision.why}")
+    return decision.best, f"{decision.margin:.1f} standard deviations ahead of the next"

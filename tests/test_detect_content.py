@@ -1,0 +1,243 @@
+"""Scan detection from image content (issue 18): detected where the content
+shows the scan, refused -- never guessed -- where it does not.
+
+The scans are built here, independently of the detector: a specimen (a
+smooth random field cropped from a larger one, so not periodic) seen through
+a scan map made position by position; frames are 16 x 16 Poisson images of a
+bright-field disc whose intensity and position follow the specimen.
+"""
+
+import numpy as np
+import pytest
+
+import tvips_ks
+from test_detect import HEADER, konos_series, snake_map
+from test_scan import reference_rotator_map
+from tvips_ks.cli import main
+from tvips_ks.errors import ScanDetectionError
+from tvips_ks.examples import FRAMES_BEFORE, SCAN_SHAPE, example_frames
+from tvips_ks.scan.detect import detect_scan
+
+FRAME = 16
+
+
+def smooth_field(shape, seed, scale):
+    """Mean 0, std 1, correlated over ``scale`` positions, not periodic:
+    white noise convolved with a Gaussian along each axis ("valid" part)."""
+    rng = np.random.default_rng(seed)
+    half = int(3 * scale) + 1
+    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / scale) ** 2)
+    noise = rng.standard_normal((shape[0] + 2 * half, shape[1] + 2 * half))
+    rows = np.apply_along_axis(np.convolve, 1, noise, kernel, "valid")
+    field = np.apply_along_axis(np.convolve, 0, rows, kernel, "valid")
+    return (field - field.mean()) / field.std()
+
+
+def frames_of(order, bright, shift_y, shift_x, seed, dose=20000.0):
+    """Poisson frames, one per entry of ``order`` (values per position in
+    acquisition order; None: a beam-blanked frame)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:FRAME, :FRAME].astype(float)
+    c = (FRAME - 1) / 2
+    frames = np.empty((len(order), FRAME, FRAME), np.uint16)
+    for k, p in enumerate(order):
+        if p is None:
+            frames[k] = rng.poisson(0.05, (FRAME, FRAME))
+            continue
+        r = np.hypot(yy - c - shift_y[p], xx - c - shift_x[p])
+        disc = 1 / (1 + np.exp((r - 3.0) / 0.4))
+        frames[k] = rng.poisson(dose / 28 * (bright[p] * disc + 0.01))
+    return frames
+
+
+def scan_series(shape, seed, *, snake_hysteresis=None, before=0, after=0, scale=3.0,
+                bright_only=False, com_only=False):
+    """Frames of a scan of ``shape`` (fly-back, or a snake whose even rows run
+    backwards shifted by ``snake_hysteresis``), with beam-blanked frames
+    before and after; returns (frames, position -> frame map)."""
+    n = before + shape[0] * shape[1] + after
+    if snake_hysteresis is None:
+        index = before + np.arange(shape[0] * shape[1]).reshape(shape)
+    else:
+        index = snake_map(n, shape, before, 0, snake_hysteresis)
+    field = smooth_field(shape, seed, scale).ravel()
+    bright = np.full(field.size, 0.6) if com_only else 0.6 + 0.15 * field
+    tilt = smooth_field(shape, seed + 1, scale).ravel()
+    shift_y = np.zeros(field.size) if bright_only else 0.4 * tilt
+    shift_x = np.zeros(field.size) if bright_only else -0.3 * tilt
+    order = [None] * n
+    for p, f in enumerate(index.ravel()):
+        order[f] = p
+    return frames_of(order, bright, shift_y, shift_x, seed), index
+
+
+def save_hidden(path, frames):
+    """A series with neither scan positions nor a rotator index."""
+    tvips_ks.save(path, frames, frame_headers={"rotator_index": np.zeros(len(frames), np.uint32)})
+
+
+def hidden(frames):
+    """Headers of a series whose scan fields are absent (all zero)."""
+    return np.zeros(len(frames), HEADER)
+
+
+# -- the issue's examples ----------------------------------------------------------
+
+def outcomes(series, truth_shape, truth_start=0):
+    """(correct, refused, wrong) detections of the given series, and the
+    evidence of the correct ones."""
+    correct, refused, wrong, evidence = 0, 0, 0, []
+    for frames, index in series:
+        try:
+            got = detect_scan(hidden(frames), frames)
+        except ScanDetectionError:
+            refused += 1
+            continue
+        if (got.scan_shape, got.scan_start_frame) == (truth_shape, truth_start) and \
+                np.array_equal(got.frame_index, index):
+            correct += 1
+            evidence.append(got.evidence)
+        else:
+            wrong += 1
+    return correct, refused, wrong, evidence
+
+
+def test_issue_15x20_fly_back_of_a_smooth_specimen():
+    """300 frames, nothing before or after: 15x20 explains every frame.  Over
+    eight specimens most are detected and none wrongly (a small scan of a
+    smooth specimen is weak evidence: a few are refused)."""
+    correct, refused, wrong, evidence = outcomes(
+        (scan_series((15, 20), seed) for seed in range(8)), (15, 20))
+    assert wrong == 0 and correct >= 6, (correct, refused, wrong)
+    for text in evidence:
+        assert text.startswith("image content: fly-back 15x20: mismatch")
+        assert "every frame in a whole row" in text
+        assert "next best" in text and "standard deviations" in text
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_15x20_seen_in_bright_field_alone_is_detected_or_refused_never_wrong(seed):
+    """With the disc's position constant, the tilt detectors see nothing; the
+    bright field of 300 frames of a smooth specimen is weaker evidence."""
+    frames, index = scan_series((15, 20), seed, bright_only=True)
+    try:
+        got = detect_scan(None, frames)
+    except ScanDetectionError as err:
+        assert "Pass scan_shape=(15, 20), scan_start_frame=0 (the best)" in str(err)
+    else:
+        assert np.array_equal(got.frame_index, index)
+
+
+def test_shipped_example_without_scan_fields_is_refused_naming_the_right_scan(tmp_path):
+    """The example's specimen, sin(x/2.5) cos(y/3), is nearly symmetric within
+    a 16-frame row, so a snake with hysteresis -7 lines its rows up almost as
+    well as the fly-back it is: the method refuses, and names the right scan
+    first, from the right frame (after the 5 beam-blanked ones)."""
+    frames, _ = example_frames()
+    save_hidden(tmp_path / "ex.tvips", frames)
+    with pytest.raises(ScanDetectionError) as err:
+        tvips_ks.open(tmp_path / "ex_000.tvips", scan_shape="auto")
+    msg = str(err.value)
+    rows, cols = SCAN_SHAPE
+    assert (f"Pass scan_shape=({rows}, {cols}), scan_start_frame={FRAMES_BEFORE} (the best)"
+            in msg)
+    assert "(the next)" in msg and "scan_shape=(rows, cols)" in msg
+
+
+# -- more than one virtual detector ------------------------------------------------
+
+def test_a_specimen_flat_in_bright_field_is_found_by_its_centre_of_mass():
+    series = [scan_series((40, 48), seed, com_only=True, before=7, after=4)
+              for seed in range(6)]
+    correct, refused, wrong, evidence = outcomes(series, (40, 48), 7)
+    assert wrong == 0 and correct >= 4, (correct, refused, wrong)
+    for text in evidence:  # the tilt, not the bright field, carries the scan
+        weights = text.split("detectors weighted ")[1].split(";")[0]
+        assert weights.startswith("centre of mass")
+
+
+@pytest.mark.parametrize("hysteresis", [0, 3, 8])
+def test_snake_with_hysteresis_and_blanked_ends(hysteresis):
+    frames, index = scan_series((32, 40), 10 + hysteresis, snake_hysteresis=hysteresis,
+                                before=9, after=13)
+    got = detect_scan(None, frames)
+    assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis,
+            got.hysteresis) == ((32, 40), 9, "x", hysteresis)
+    assert np.array_equal(got.frame_index, index)
+    assert got.num_frames_after == 13
+
+
+# -- refuse, never guess ----------------------------------------------------------
+
+def assert_refusal_names_two_layouts(err):
+    msg = str(err.value)
+    assert "(the best)" in msg and "(the next)" in msg
+    assert msg.count("scan_shape=(") >= 3  # two layouts and the general advice
+    return msg
+
+
+def test_constant_specimen_is_refused():
+    frames, _ = scan_series((20, 25), 3)
+    flat = frames_of([0] * 500, np.array([0.6]), np.zeros(1), np.zeros(1), 3)
+    with pytest.raises(ScanDetectionError, match="image content"):
+        detect_scan(None, flat)
+    with pytest.raises(ScanDetectionError, match="neither blank nor constant|constant"):
+        detect_scan(None, np.repeat(frames[:1], 500, axis=0))
+
+
+def test_pure_noise_is_refused():
+    rng = np.random.default_rng(4)
+    with pytest.raises(ScanDetectionError, match="image content"):
+        detect_scan(None, rng.poisson(50, (600, FRAME, FRAME)).astype(np.uint16))
+
+
+@pytest.mark.parametrize("second", [(25, 16), (20, 30)])
+def test_two_scans_of_different_row_lengths_are_refused(second):
+    a, _ = scan_series((20, 20), 21)
+    b, _ = scan_series(second, 22)
+    with pytest.raises(ScanDetectionError) as err:
+        detect_scan(None, np.concatenate([a, b]))
+    assert_refusal_names_two_layouts(err)
+
+
+def test_too_few_rows_is_refused_with_the_arguments():
+    frames, _ = scan_series((4, 40), 6)
+    with pytest.raises(ScanDetectionError) as err:
+        detect_scan(None, frames)
+    assert "scan_shape=(rows, cols)" in str(err.value)
+
+
+# -- the rotator path ------------------------------------------------------------
+
+def test_rotator_non_square_row_length_from_the_centre_of_mass():
+    shape, h = (30, 48), 3
+    points = shape[0] * shape[1]
+    headers, stop = konos_series(points, 6, 20, 8)
+    r = headers["rotator_index"].astype(np.int64)
+    where = snake_map(points, shape, 0, 0, h)  # acquisition order -> position
+    position = np.empty(points, np.int64)
+    position[where.ravel()] = np.arange(points)
+    order = [position[v - 1] if 1 <= v <= points else None for v in r]
+    field = smooth_field(shape, 8, 3.0).ravel()
+    frames = frames_of(order, np.full(points, 0.6), 0.4 * field, -0.3 * field, 8)
+    got = detect_scan(headers, frames)
+    assert (got.scan_shape, got.winding_scan_axis, got.hysteresis) == (shape, "x", h)
+    linear = np.array(reference_rotator_map(r, 6, stop, points))
+    assert np.array_equal(got.frame_index, linear[where])
+    assert "row length 48 from the image content" in got.evidence
+
+
+# -- what info prints --------------------------------------------------------------
+
+def test_info_prints_the_score_and_the_refusal_as_flags(tmp_path, capsys):
+    frames, _ = scan_series((15, 20), 2)
+    save_hidden(tmp_path / "scan.tvips", frames)
+    assert main(["info", str(tmp_path / "scan_000.tvips")]) == 0
+    out = capsys.readouterr().out
+    assert "detected by image_content" in out and "mismatch" in out
+    example, _ = example_frames()
+    save_hidden(tmp_path / "ex.tvips", example)
+    main(["info", str(tmp_path / "ex_000.tvips")])
+    out = capsys.readouterr().out
+    assert "none detected" in out
+    assert "--scan-shape 12,16, --scan-start-frame 5 (the best)" in out.replace("\n", " ")

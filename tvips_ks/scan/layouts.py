@@ -1,0 +1,362 @@
+"""Scoring candidate scan layouts against the virtual detectors.
+
+A layout (rows x width, fly-back or snake with a hysteresis) says which
+frame lies under which: in the right one, vertically neighbouring positions
+are about as alike as horizontally neighbouring ones, whatever the specimen;
+in a wrong one they are farther apart on the specimen and differ more.
+
+Every detector is scaled so that two unrelated frames differ by 1 in mean
+square, and weighted by how much structure it shows (:func:`examine`), so
+that a detector that sees only noise adds nothing.  A layout's **mismatch**
+is the weighted mean square difference of vertical neighbours in those
+units: 0 for rows that line up perfectly, 1 for unrelated rows.
+
+Two layouts are compared frame by frame (each frame with the frame below it
+in either layout), per row: the **margin** is how consistently the log
+ratios of the two layouts' row mismatches favour one, in standard
+deviations.  The winner must explain every scan frame with whole rows when
+any layout does, beat every rival by a clear margin without a third of the
+scan clearly against it (so that two scans of different row lengths in one
+series do not pass as either), leave no row length k times shorter or
+longer fitting nearly as well, and be no more than 4 times longer than wide
+(a periodic specimen makes frames a lattice period, or k rows, apart alike).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from .arrange import scan_index_map
+
+__all__ = ["Layout", "Decision", "Evidence", "examine", "structure", "layouts_of", "decide",
+           "describe", "account", "open_arguments"]
+
+#: Shortest row (frames) and fewest rows the image-content method accepts.
+MIN_ROW_LENGTH = 4
+MIN_ROWS = 3
+#: Hysteresis values tried for a snake scan (cyclic shift of reversed rows).
+MAX_HYSTERESIS = 8
+#: Margins (standard deviations) a winner needs over a rival: when both explain
+#: the same frames, when only the winner explains every frame, and when only
+#: the rival does.
+MARGIN = 3.5
+MARGIN_EXACT = 2.0
+MARGIN_LEFT_OVER = 6.0
+#: Added to a row's mismatch before a log ratio (1 is unrelated frames), so
+#: that flat rows count as ties.
+FLOOR = 1e-3
+#: A row k times shorter (longer) that fits within this factor of the
+#: winner's mismatch makes the winner doubtful (see :func:`decide`).
+FINER = 4.0
+COARSER = 1.6
+#: The most rows per column (or columns per row) a detected scan may have.
+MAX_ASPECT = 4
+#: Frames a detector is averaged over for its smoothed channels (a smooth
+#: specimen comes out of Poisson noise; the row ends are left out of the
+#: scores over half the longest).
+SMOOTH = (5,)
+#: Lags of the structure function kept as row-length candidates.
+TOP_LAGS = 4
+
+
+class Layout(NamedTuple):
+    """One way of laying the scan frames out, and how well it fits."""
+
+    shape: tuple
+    winding: str | None
+    hysteresis: int
+    mismatch: float  # mean square difference of vertical neighbours (0 same, 1 unrelated)
+    left_over: int  # scan frames after the last whole row
+    cost: np.ndarray  # per frame: difference to the frame below (nan: none)
+
+
+class Decision(NamedTuple):
+    best: Layout
+    rival: Layout | None
+    margin: float  # best over rival, in standard deviations (inf: no rival)
+    needed: float
+    clear: bool
+    weights: dict  # detector name -> weight
+    why: str = ""  # a reason to refuse besides the margin
+
+
+class Evidence(NamedTuple):
+    """The detectors of a scan, ready for scoring layouts."""
+
+    z: np.ndarray  # (K, L): a pair's difference is sum_k (z[k, a] - z[k, b]) ** 2
+    weights: dict  # channel name -> weight
+    lags: list  # lags at which frames are most alike, clearest first
+    widths: list  # row lengths worth trying
+
+
+def _smoothed(x, m):
+    """Centred moving average over ``m`` frames along the last axis."""
+    total = np.concatenate((np.zeros((len(x), 1)), np.cumsum(x, axis=1)), axis=1)
+    i = np.arange(x.shape[1])
+    lo = np.maximum(i - m // 2, 0)
+    hi = np.minimum(i + m // 2 + 1, x.shape[1])
+    return (total[:, hi] - total[:, lo]) / (hi - lo)
+
+
+def structure(c, max_lag):
+    """Per channel, the mean square difference of frames ``L`` apart, for
+    ``L = 0..max_lag``: ``(K, max_lag + 1)``."""
+    n = c.shape[1]
+    max_lag = min(max_lag, n - 1)
+    nfft = 1 << (2 * n - 1).bit_length()  # zero padding: no wrap-around
+    spec = np.fft.rfft(c, nfft, axis=1)
+    corr = np.fft.irfft(spec.real ** 2 + spec.imag ** 2, nfft, axis=1)[:, :max_lag + 1]
+    sq = np.concatenate((np.zeros((len(c), 1)), np.cumsum(c * c, axis=1)), axis=1)
+    lag = np.arange(max_lag + 1)
+    head = sq[:, n - lag]  # frames 0 .. n-L-1
+    tail = sq[:, n:n + 1] - sq[:, lag]  # frames L .. n-1
+    return np.maximum(head + tail - 2.0 * corr, 0.0) / (n - lag)
+
+
+def _clear_lags(d, min_lag, n):
+    """Local minima of ``d`` (of ``n`` frames), clearest first: by how far
+    they dip below the lags around them, in units of the noise of a mean
+    over ``n - L`` pairs."""
+    out = []
+    for lag in range(max(min_lag, 1), d.size - 1):
+        if d[lag] < d[lag - 1] and d[lag] <= d[lag + 1]:
+            around = np.concatenate((d[max(lag - 2, 1):lag], d[lag + 1:lag + 3]))
+            out.append(((around.mean() - d[lag]) * math.sqrt(n - lag), lag))
+    out.sort(reverse=True)
+    return [lag for _, lag in out]
+
+
+def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
+    """Weigh the detectors of a scan region ``(K, L)`` and find row lengths.
+
+    Every detector is used as it is and smoothed over :data:`SMOOTH` frames
+    (which brings a smooth specimen out of Poisson noise), scaled so that
+    two unrelated frames differ by 1 in mean square.  A channel's weight is
+    how much more alike frames are at the clearest lags than unrelated
+    frames, less what noise alone gives, over how much they still differ.
+    Row lengths are tried around the
+    clearest lags (a row, or for a snake two rows, apart) and half of each,
+    and, when ``count`` is given, every divisor of it (a periodic specimen
+    can hide the row's own lag among its lattice's)."""
+    raw = np.asarray(signals, dtype=np.float64)
+    channels = np.concatenate([raw] + [_smoothed(raw, m) for m in SMOOTH])
+    labels = list(names) + [f"{n} (smoothed {m})" for m in SMOOTH for n in names]
+    smooth = np.repeat([1, *SMOOTH], len(raw))
+    n = channels.shape[1]
+    var = channels.var(axis=1)
+    live = var > 0
+    c = np.zeros_like(channels)
+    c[live] = (channels[live] - channels[live].mean(axis=1, keepdims=True)) / np.sqrt(
+        2.0 * var[live])[:, None]
+    if not live.any() or n < 2 * min_width:
+        return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
+    d = structure(c, 2 * max_width + 2)
+    # A first weight: how alike frames get at any lag (past the smoothing),
+    # less what noise alone reaches; it keeps noise out of the search.
+    lag = np.arange(d.shape[1])
+    beyond = np.where(lag[None, :] >= smooth[:, None], d, np.inf)
+    allowance = 6.0 * np.sqrt(smooth / n)
+    prior = np.where(live, np.clip(1.0 - beyond.min(axis=1) - allowance, 0.0, None), 0.0)
+    if not prior.any():
+        return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
+    lags = _clear_lags((prior[:, None] * d).sum(axis=0) / prior.sum(), min_width, n)
+    if not lags:
+        return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
+    best = d[:, lags[:TOP_LAGS]].min(axis=1)
+    # Shared over differing variance: a channel whose aligned frames still
+    # differ mostly by noise counts little next to a cleaner one.
+    w = np.where(live, np.clip(1.0 - best - allowance, 0.0, None) / np.maximum(best, 0.01), 0.0)
+    total = w.sum()
+    weights = {k: float(x / total) if total > 0 else 0.0 for k, x in zip(labels, w)}
+    z = c * np.sqrt(w / total)[:, None] if total > 0 else np.zeros_like(c)
+    widths = set()
+    for lag in lags[:TOP_LAGS]:
+        widths |= {lag - 1, lag, lag + 1, lag // 2 - 1, lag // 2, (lag + 1) // 2 + 1}
+    if count is not None:  # every row length that explains every frame
+        k = np.arange(min_width, max_width + 1)
+        widths |= set(k[count % k == 0].tolist())
+    return Evidence(z, weights, lags, sorted(k for k in widths if min_width <= k <= max_width))
+
+
+def _layout(z, n, shape, winding, hysteresis):
+    index = scan_index_map(n, shape, 0, winding, hysteresis)
+    # Columns near the ends of a row are left out: there the smoothed
+    # channels mix in the frames before a turn, and a hysteresis wraps.
+    # The same columns for every layout of a width, so that they compare fairly.
+    edge = max(SMOOTH) // 2 + min(MAX_HYSTERESIS, (shape[1] - 1) // 2)
+    if shape[1] > 2 * edge + 2:
+        index = index[:, edge:shape[1] - edge]
+    a, b = index[:-1].ravel(), index[1:].ravel()
+    cost = np.full(n, np.nan)
+    cost[a] = ((z[:, a] - z[:, b]) ** 2).sum(axis=0)
+    rows, width = shape
+    return Layout(shape, winding, hysteresis, float(np.nanmean(cost)), n - rows * width, cost)
+
+
+def layouts_of(z, shapes):
+    """Fly-back and snake (hysteresis -8..8) layouts of each shape."""
+    n = z.shape[1]
+    out = []
+    for shape in shapes:
+        width = shape[1]
+        if shape[0] < 2 or shape[0] * width > n:
+            continue
+        hmax = min(MAX_HYSTERESIS, (width - 1) // 2)
+        for winding, h in [(None, 0)] + [("x", h) for h in range(-hmax, hmax + 1)]:
+            out.append(_layout(z, n, shape, winding, h))
+    return out
+
+
+def _block_means(cost, rows, width):
+    """Mean of ``cost`` per block: each row, or each half of a row of at
+    least 16 columns (the columns left out by the layout do not count)."""
+    pieces = 2 if width >= 16 else 1
+    blocks = np.array_split(cost[:rows * width].reshape(rows, width), pieces, axis=1)
+    sums = np.stack([np.nansum(b, axis=1) for b in blocks], axis=1).ravel()
+    count = np.stack([(~np.isnan(b)).sum(axis=1) for b in blocks], axis=1).ravel()
+    return sums / np.maximum(count, 1), count > 0
+
+
+def margin(best, rival, parts=1):
+    """How clearly ``best`` fits better than ``rival``, in standard
+    deviations, and the mean log ratio in each of ``parts`` pieces of the
+    scan.
+
+    Per row (or half row) of ``best``, over the frames with a neighbour
+    below in both layouts, the log of the ratio of the two layouts'
+    mismatches.  Two tests of those log ratios, and the stronger counts: the
+    mean in standard errors (strong when every row gains about as much), and
+    the Wilcoxon signed-rank statistic in standard deviations of its null
+    distribution (strong when nearly every row gains, by however different
+    amounts, as where the specimen is busy in some rows and flat in
+    others); and, unpaired, Welch's t of each layout's own rows."""
+    rows, width = best.shape[0] - 1, best.shape[1]
+    both = np.where(np.isnan(best.cost) | np.isnan(rival.cost), np.nan, 1.0)
+    ours, ok = _block_means(best.cost * both, rows, width)
+    theirs, ok2 = _block_means(rival.cost * both, rows, width)
+    keep = ok & ok2
+    logs = np.log((theirs[keep] + FLOOR) / (ours[keep] + FLOOR))
+    pieces = [float(p.mean()) for p in np.array_split(logs, parts) if p.size] or [0.0]
+    if logs.size < 2:
+        return 0.0, pieces
+    se = logs.std(ddof=1) / math.sqrt(logs.size)
+    mean = logs.mean()
+    t = mean / se if se > 0 else (math.inf if mean > 0 else 0.0)
+    nonzero = logs[logs != 0]
+    m = nonzero.size
+    if m < 2:
+        return float(t), pieces
+    ranks = np.empty(m)
+    ranks[np.argsort(np.abs(nonzero), kind="stable")] = np.arange(1, m + 1)
+    plus = ranks[nonzero > 0].sum()
+    z = (plus - m * (m + 1) / 4.0) / math.sqrt(m * (m + 1) * (2 * m + 1) / 24.0)
+    return float(max(t, z, _unpaired(best, rival))), pieces
+
+
+def _unpaired(best, rival):
+    """Welch's t of the log block mismatches of each layout over its own
+    frames: fairer than the pairs when the widths differ and few frames
+    have a neighbour below in both."""
+    samples = []
+    for t in (best, rival):
+        means, ok = _block_means(t.cost, t.shape[0] - 1, t.shape[1])
+        samples.append(np.log(means[ok] + FLOOR))
+    a, b = samples
+    if a.size < 2 or b.size < 2:
+        return 0.0
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    diff = b.mean() - a.mean()
+    return diff / se if se > 0 else (math.inf if diff > 0 else 0.0)
+
+
+def _needed(best, rival):
+    if (best.left_over == 0) == (rival.left_over == 0):
+        return MARGIN
+    return MARGIN_EXACT if best.left_over == 0 else MARGIN_LEFT_OVER
+
+
+def _folded(best, other):
+    """Whether ``other``, of a width k times shorter or longer than
+    ``best``'s and the same frames, fits too nearly as well to rule out."""
+    rows, width = best.shape
+    if other.shape[0] * other.shape[1] != rows * width or other.shape[1] == width:
+        return False
+    if width % other.shape[1] == 0:
+        return other.mismatch <= FINER * best.mismatch
+    if other.shape[1] % width == 0:
+        return other.mismatch <= COARSER * best.mismatch
+    return False
+
+
+def _consistent(pieces):
+    """No third of the scan goes against the winner by more than half as
+    much as the winner gains on average: a specimen may favour a rival a
+    little in places, a second scan of another row length favours it a lot."""
+    return min(pieces) > -0.5 * float(np.mean(pieces)) and np.mean(pieces) > 0
+
+
+def decide(layouts, weights):
+    """The best layout, its closest rival and whether it wins clearly.
+
+    Layouts are ranked by mismatch.  The winner must beat every other layout
+    (another shape, winding or hysteresis) by the margin it needs, and be
+    not clearly worse in any third of the scan.  The rival reported is the first it
+    fails against, or else the one it beats by the least."""
+    ranked = sorted(layouts, key=lambda t: t.mismatch)
+    exact = [t for t in ranked if t.left_over == 0]
+    best = exact[0] if exact else ranked[0]  # the count first (then it must also fit best)
+    ranked = [best] + [t for t in ranked if t is not best]
+    results = []
+    for other in ranked[1:]:
+        m, pieces = margin(best, other, parts=3)
+        need = _needed(best, other)
+        # A rival that leaves frames over is already held back by the count.
+        even = _consistent(pieces) or (best.left_over == 0 < other.left_over)
+        results.append((m >= need and even, m - need, m, need, other))
+    if not results:
+        return Decision(best, None, math.inf, MARGIN, True, weights)
+    failing = [r + ("",) for r in results if not r[0]]
+    scores = {id(r[4]): r for r in results}
+    # A periodic specimen can make frames k rows apart more alike than
+    # neighbours: when a k times shorter row fits nearly as well, the longer
+    # one may be k rows folded into one, and the content cannot tell.
+    # Likewise a row k times longer that fits nearly as well: the winner may
+    # be a lattice's period, not a row.
+    failing += [scores[id(t)][:4] + (t, "; a row length k times shorter or longer fits "
+                                        "nearly as well (a periodic specimen?)")
+                for t in ranked[1:] if _folded(best, t)]
+    # Frames one lattice period (or several rows) apart are alike too: a
+    # winner many times longer than wide or wide than long is more likely a
+    # periodic specimen than a scan, and is not taken.
+    if max(best.shape) > MAX_ASPECT * min(best.shape):
+        failing.insert(0, scores[id(ranked[1])] + (
+            f"; a scan over {MAX_ASPECT} times longer than wide is more likely a periodic "
+            "specimen",))
+    _, _, m, need, rival, why = failing[0] if failing else \
+        min(results, key=lambda r: r[1]) + ("",)
+    return Decision(best, rival, m, need, not failing, weights, why)
+
+
+def describe(layout):
+    rows, width = layout.shape
+    how = ("fly-back" if layout.winding is None
+           else f"snake with hysteresis {layout.hysteresis}")
+    return f"{how} {rows}x{width}"
+
+
+def account(layout):
+    """``"fly-back 15x20: mismatch 0.012, every frame in a whole row"``."""
+    left = ("every frame in a whole row" if layout.left_over == 0 else
+            f"{layout.left_over} frame(s) left over")
+    return f"{describe(layout)}: mismatch {layout.mismatch:.3f}, {left}"
+
+
+def open_arguments(layout, start):
+    """The arguments of open() that give ``layout`` from frame ``start``."""
+    text = f"scan_shape={tuple(layout.shape)}, scan_start_frame={start}"
+    if layout.winding is not None:
+        text += f", winding_scan_axis='x', hysteresis={layout.hysteresis}"
+    return text
