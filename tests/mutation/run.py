@@ -54,6 +54,9 @@ WORK = ROOT / ".mutation"
 
 # mutmut's exit codes for a mutant's test run
 KILLED = {1, 3}
+# no test of the group calls the mutated function: the mutant never ran (reported apart
+# from survivors, as it says nothing about the tests' asserts, but not caught either)
+NO_TESTS = {5, 33}
 # CPU-time limits (SIGXCPU) and mutmut's wall-clock timeout; not 255, which mutmut also
 # calls a timeout but is what a worker that failed to start (say, an import that
 # raised) exits with: that is not a kill
@@ -154,10 +157,49 @@ def _fast_tests_first():
     isolation.ForkServerRunner.submit = sorted_submit
 
 
+def _subprocess_tests(group: dict):
+    """Give every function of the group's modules the group's ``subprocess_tests`` too.
+
+    mutmut learns which tests call which function by recording calls in the process
+    that runs the tests; a test that runs ``python -m tvips_ks`` in a subprocess calls
+    the code where mutmut does not see it (the subprocess does run the mutant: it
+    imports ``tvips_ks`` from ``mutants/``, the working directory, and inherits
+    ``MUTANT_UNDER_TEST``).  Without this, a function reached only through the command
+    line would have "no tests", and one reached also in-process would be tried against
+    the in-process tests alone."""
+    import mutmut.__main__ as mm
+    from mutmut.state import state
+
+    prefixes = tuple(group.get("subprocess_tests", []))
+    modules = tuple(m[:-3].replace("/", ".") + "." for m in group["modules"])
+    if not prefixes:
+        return
+    collect = mm.collect_or_load_stats
+
+    class WithSubprocessTests(defaultdict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            if not key.startswith(modules):
+                return found
+            extra = {t for t in state().duration_by_test if t.startswith(prefixes)}
+            return set(found or ()) | extra
+
+    def collect_or_load_stats(*args, **kwargs):
+        collect(*args, **kwargs)
+        st = state()
+        st.tests_by_mangled_function_name = WithSubprocessTests(
+            set, st.tests_by_mangled_function_name)
+
+    mm.collect_or_load_stats = collect_or_load_stats
+
+
 def mutmut_main(argv: list[str]) -> None:
     """``run.py _mutmut ARGS``: mutmut's command line, with the operator choice above."""
     _patched_operators()
     _fast_tests_first()
+    group = os.environ.get("TVIPS_MUTATION_GROUP")
+    if group:
+        _subprocess_tests(load_config()["groups"][group])
     import mutmut.__main__ as mm
 
     mm.cli.main(args=argv, prog_name="mutmut", standalone_mode=True)
@@ -236,7 +278,7 @@ def read_results(work: Path, modules: list[str]) -> dict[str, dict[str, int | No
 
 def mutmut(work: Path, args: list[str], log) -> int:
     cmd = [sys.executable, str(Path(__file__).resolve()), "_mutmut", *args]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TVIPS_MUTATION_GROUP=work.name)
     proc = subprocess.run(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT, env=env)
     return proc.returncode
 
@@ -304,6 +346,12 @@ def equivalence(module: str, mutant: str, diff: str, equivalents: list[dict]) ->
     return None
 
 
+def score_without(c) -> float:
+    """The score over the mutants that can change behaviour (equivalent ones left out)."""
+    n = c["total"] - c["equivalent"]
+    return 100.0 * (c["killed"] + c["timeout"]) / n if n else float("nan")
+
+
 def report(config: dict, names: list[str], min_score: float) -> int:
     equivalents = load_equivalents()
     rows, survivors = [], []
@@ -323,7 +371,7 @@ def report(config: dict, names: list[str], min_score: float) -> int:
                 elif code in TIMEOUT:
                     counts["timeout"] += 1
                 else:
-                    counts["survived"] += 1
+                    counts["no tests" if code in NO_TESTS else "survived"] += 1
                     diff = texts.get(mutant, "")
                     survivors.append((module, mutant, STATUS.get(code, str(code)), diff,
                                       equivalence(module, mutant, diff, equivalents)))
@@ -336,10 +384,12 @@ def report(config: dict, names: list[str], min_score: float) -> int:
         return 100.0 * (c["killed"] + c["timeout"]) / c["total"] if c["total"] else float("nan")
 
     width = max(len(m) for m, _ in rows) if rows else 10
-    lines = [f"{'module':<{width}}  mutants  killed  timeout  survived  equivalent   score"]
+    lines = [f"{'module':<{width}}  mutants  killed  timeout  survived  no tests  equivalent"
+             f"   score  score without equivalent"]
     for module, c in rows + [("total", total)]:
         lines.append(f"{module:<{width}}  {c['total']:7d}  {c['killed']:6d}  {c['timeout']:7d}  "
-                     f"{c['survived']:8d}  {c['equivalent']:10d}  {score(c):5.1f} %")
+                     f"{c['survived']:8d}  {c['no tests']:8d}  {c['equivalent']:10d}  "
+                     f"{score(c):5.1f} %  {score_without(c):5.1f} %")
     table = "\n".join(lines)
     print(table)
     write_survivors(rows, total, survivors, score)
@@ -354,14 +404,18 @@ def write_survivors(rows, total, survivors, score) -> None:
     out = ["# Mutation testing: survivors", "",
            "Written by `python tests/mutation/run.py` (see its docstring and the README's "
            "Testing section); do not "
-           "edit by hand. A killed or timed-out mutant counts as caught; \"equivalent\" "
-           "survivors are listed in `tests/mutation/equivalent.toml` with the reason they "
-           "cannot change behaviour, and still count against the score.", "",
-           "| module | mutants | killed | timeout | survived | of which equivalent | score |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+           "edit by hand. A killed or timed-out mutant counts as caught. \"no tests\": no "
+           "test of the group calls the mutated function, so the mutant never ran (not "
+           "caught). \"equivalent\" mutants (survivors or not run) are listed in "
+           "`tests/mutation/equivalent.toml` with the reason they cannot change behaviour; "
+           "they count against the score, and the last column leaves them out.", "",
+           "| module | mutants | killed | timeout | survived | no tests | of which equivalent "
+           "| score | score without equivalent |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for module, c in rows + [("**total**", total)]:
         out.append(f"| {module} | {c['total']} | {c['killed']} | {c['timeout']} | "
-                   f"{c['survived']} | {c['equivalent']} | {score(c):.1f} % |")
+                   f"{c['survived']} | {c['no tests']} | {c['equivalent']} | {score(c):.1f} % | "
+                   f"{score_without(c):.1f} % |")
     skipped = load_config()["run"].get("not_mutated", [])
     if skipped:
         out += ["", "Not mutated (code that runs only at import time, where mutmut cannot "
