@@ -231,7 +231,8 @@ def pyproject_for(group: dict, common: list[str], run: dict) -> str:
     return text + "\n\n# written by tests/mutation/run.py for this group\n[tool.mutmut]\n" + "\n".join([
         f'source_paths = ["tvips_ks"]',
         f"only_mutate = {arr(group['modules'])}",
-        f"pytest_add_cli_args_test_selection = {arr(tests)}",
+        f"pytest_add_cli_args_test_selection = "
+        f"{arr(tests + [a for d in group.get('deselect', []) for a in ('--deselect', d)])}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]',
         f"timeout_constant = {float(run.get('timeout_constant', 10.0))}",
         f"timeout_multiplier = {float(run.get('timeout_multiplier', 10.0))}",
@@ -454,7 +455,7 @@ def main(argv=None) -> int:
     names = args.group or list(config["groups"])
     common = config["run"].get("common_tests", [])
     missing = [t for n in names for t in config["groups"][n]["tests"] + common
-               if not (ROOT / t).exists()]
+               if not (ROOT / t.split("::")[0]).exists()]
     if missing:
         parser.error(f"test files in config.toml that do not exist: {missing}")
     if not args.report:
