@@ -24,10 +24,18 @@ string literals holding whitespace) are not mutated.  Changing the wording of a
 message is not the kind of bug this measures; strings that are data (field names,
 "auto", "x", file extensions) are still mutated.
 
+A group may also name ``subprocess_tests`` (test id prefixes tried against every mutant
+of its modules, because mutmut cannot see calls made in a subprocess, which does run the
+mutant) and ``deselect`` (slow tests left out, that use the group's code only to make
+input for something else).
+
 At the end it prints a score per module and in total, and writes every survivor with
-its diff to ``survivors.md`` beside this file.  A survivor listed in
+its diff to ``survivors.md`` beside this file (for the groups run, or all with
+``--report``).  Mutants that no test of the group calls ("no tests": they never ran)
+are counted apart from survivors; they are not caught either.  A survivor listed in
 ``equivalent.toml`` (matched by module, function and the changed line) is shown with
-the reason it cannot change behaviour; the score counts it as surviving all the same.
+the reason it cannot change behaviour; the score counts it as surviving all the same,
+and a second score leaves equivalent mutants out.
 Exit status: 0 when the total score reaches ``--min-score`` (default 95), else 1.
 """
 
@@ -362,12 +370,14 @@ def report(config: dict, names: list[str], min_score: float) -> int:
         work = WORK / name
         results = read_results(work, group["modules"])
         lost = {m: c for codes in results.values() for m, c in codes.items()
-                if c not in KILLED and c not in TIMEOUT}
+                if c is not None and c not in KILLED and c not in TIMEOUT}
         texts = diffs(work, sorted(lost))
         for module, codes in results.items():
             counts = Counter()
             for mutant, code in codes.items():
-                if code in KILLED:
+                if code is None:  # the run stopped before it: not in the score
+                    counts["not run"] += 1
+                elif code in KILLED:
                     counts["killed"] += 1
                 elif code in TIMEOUT:
                     counts["timeout"] += 1
@@ -376,7 +386,7 @@ def report(config: dict, names: list[str], min_score: float) -> int:
                     diff = texts.get(mutant, "")
                     survivors.append((module, mutant, STATUS.get(code, str(code)), diff,
                                       equivalence(module, mutant, diff, equivalents)))
-            counts["total"] = len(codes)
+            counts["total"] = len(codes) - counts["not run"]
             counts["equivalent"] = sum(1 for s in survivors if s[0] == module and s[4])
             rows.append((module, counts))
             total.update(counts)
@@ -393,6 +403,8 @@ def report(config: dict, names: list[str], min_score: float) -> int:
                      f"{score(c):5.1f} %  {score_without(c):5.1f} %")
     table = "\n".join(lines)
     print(table)
+    if total["not run"]:
+        print(f"{total['not run']} mutants not run yet (the run stopped): not in the score")
     write_survivors(rows, total, survivors, score)
     print(f"\nsurvivors: {(HERE / 'survivors.md').relative_to(ROOT)}")
     if total["total"] == 0 or any(c["total"] == 0 for _, c in rows):
@@ -417,6 +429,9 @@ def write_survivors(rows, total, survivors, score) -> None:
         out.append(f"| {module} | {c['total']} | {c['killed']} | {c['timeout']} | "
                    f"{c['survived']} | {c['no tests']} | {c['equivalent']} | {score(c):.1f} % | "
                    f"{score_without(c):.1f} % |")
+    if total["not run"]:
+        out += ["", f"{total['not run']} mutants were not run (the run stopped before them) "
+                "and are not in the table."]
     skipped = load_config()["run"].get("not_mutated", [])
     if skipped:
         out += ["", "Not mutated (code that runs only at import time, where mutmut cannot "
