@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import sys
 import warnings
@@ -17,7 +18,9 @@ import numpy as np
 import pytest
 
 import tvips_ks
+import tvips_ks.io.writer
 import tvips_ks.rsciio
+from builders import Series
 from tvips_ks import TvipsWarning, WriteError
 from tvips_ks.io.atomic import AtomicOutputs
 
@@ -186,3 +189,101 @@ def test_file_writer_draws_a_progress_bar_on_a_terminal_unless_told_not_to(
     kwargs = {} if show is None else {"show_progressbar": show}
     tvips_ks.rsciio.file_writer(tmp_path / "x.tvips", _signal(), **kwargs)
     assert ("writing TVIPS" in capsys.readouterr().err) == drawn
+
+
+# -- save: dask data chunk by chunk, frame-header columns, main-header values -------------------
+
+def test_dask_data_is_computed_chunk_by_chunk_and_lands_in_order(tmp_path, monkeypatch):
+    da = pytest.importorskip("dask.array")
+    from dask.callbacks import Callback
+
+    # 7 frames of 2×3, in blocks taller than a frame
+    data = np.random.default_rng(3).integers(0, 2**16, (7, 2, 3), dtype=np.uint16)
+    lazy = da.from_array(data, chunks=(3, 2, 3))      # blocks of 3, 3 and 1 frames
+    monkeypatch.setattr(tvips_ks.io.writer, "_BATCH_BYTES", 1)  # one frame per batch
+    computes = []
+    with Callback(start=lambda dsk: computes.append(len(dsk))):
+        tvips_ks.save(tmp_path / "d.tvips", lazy)
+    assert len(computes) == 3  # one compute per block: never the whole array at once
+    with tvips_ks.open(tmp_path / "d_000.tvips") as ds:
+        np.testing.assert_array_equal(np.asarray(ds.frames), data)
+        assert ds.frame_headers["counter"].tolist() == list(range(1, 8))
+
+
+def _refused(tmp_path, **headers):
+    with pytest.raises(tvips_ks.ArgumentError) as info:
+        tvips_ks.save(tmp_path / "r.tvips", frames(3), frame_headers=headers)
+    assert not any(tmp_path.iterdir())
+    return str(info.value)
+
+
+def test_frame_header_columns_that_are_not_numbers_are_refused_by_name(tmp_path):
+    assert "frame_headers['counter']" in _refused(tmp_path, counter=[[1, 2], [3]])
+    assert "must hold numbers" in _refused(tmp_path, counter=[True, False, True])
+    message = _refused(tmp_path, stage_x=["a", "b", "c"])
+    assert message.endswith("values such as ['a']")
+
+
+def test_whole_floats_are_counters_and_other_floats_are_refused(tmp_path):
+    tvips_ks.save(tmp_path / "f.tvips", frames(3), frame_headers={"counter": [1.0, 2.0, 5.0]})
+    with tvips_ks.open(tmp_path / "f_000.tvips") as ds:
+        assert ds.frame_headers["counter"].tolist() == [1, 2, 5]
+    for i, bad in enumerate(([1.0, 2.5, 3.0], [1.0, float("nan"), 3.0],
+                             [1.0, float("inf"), 3.0])):
+        (tmp_path / str(i)).mkdir()
+        assert "not whole" in _refused(tmp_path / str(i), counter=bad)
+
+
+@pytest.mark.parametrize("values,bad", [([5, -1, 7], -1), ([0, 2**32, 1], 2**32),
+                                        ([0, 1, 2**32 + 5], 2**32 + 5)])
+def test_the_value_a_counter_cannot_hold_is_named(tmp_path, values, bad):
+    message = _refused(tmp_path, counter=values)
+    assert re.search(rf"holds (np\.int64\()?{bad}\)?, which", message), message
+
+
+def test_the_largest_float32_is_stored_exactly(tmp_path):
+    top = float(np.finfo(np.float32).max)
+    tvips_ks.save(tmp_path / "m.tvips", frames(3), frame_headers={"stage_x": [top, -top, 0.0]})
+    with tvips_ks.open(tmp_path / "m_000.tvips") as ds:
+        assert ds.frame_headers["stage_x"].tolist() == [top, -top, 0.0]
+
+
+def test_frame_header_padding_is_written_back_byte_for_byte(tmp_path):
+    s = Series(num_frames=5, len_frame_header=100, width=3, height=2, seed=44)
+    src = tmp_path / "src"
+    src.mkdir()
+    [path] = s.write(src)
+    with tvips_ks.open(path) as ds:
+        tvips_ks.save(tmp_path / "c.tvips", ds.frames, frame_headers=ds.frame_headers)
+    copy = (tmp_path / "c_000.tvips").read_bytes()
+    original = path.read_bytes()
+    assert len(copy) == len(original)
+    assert copy[256:] == original[256:]  # every record: known fields, padding and pixels
+
+
+def test_a_rounded_main_header_value_warns(tmp_path):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tvips_ks.save(tmp_path / "h.tvips", frames(2), high_tension_kv=199.6)
+    [w] = [w for w in caught if issubclass(w.category, TvipsWarning)]
+    assert "stored as the integer 200" in str(w.message)
+
+
+def test_the_filler_is_padded_with_zero_bytes_and_must_be_bytes(tmp_path):
+    tvips_ks.save(tmp_path / "z.tvips", frames(1), filler=b"ab")
+    # the filler follows the 13 four-byte fields of the main header
+    assert (tmp_path / "z_000.tvips").read_bytes()[52:256] == b"ab" + bytes(202)
+    assert _refused_kw(tmp_path / "y", filler="ab").endswith("got str")
+
+
+def _refused_kw(directory, **kwargs):
+    directory.mkdir()
+    with pytest.raises(tvips_ks.ArgumentError) as info:
+        tvips_ks.save(directory / "r.tvips", frames(1), **kwargs)
+    return str(info.value)
+
+
+def test_saving_into_a_missing_directory_names_it(tmp_path):
+    with pytest.raises(tvips_ks.ArgumentError) as info:
+        tvips_ks.save(tmp_path / "nowhere" / "s.tvips", frames(1))
+    assert str(tmp_path / "nowhere") in str(info.value)

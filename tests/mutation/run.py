@@ -6,6 +6,7 @@
     python tests/mutation/run.py --group check   # one group (repeatable option)
     python tests/mutation/run.py --fresh         # forget earlier results first
     python tests/mutation/run.py --report        # only re-read the results and report
+    python tests/mutation/run.py --retry --group write  # only the survivors again
 
 The modules and the tests that may kill their mutants are in ``config.toml`` beside
 this file.  Each group runs mutmut in a work directory of its own,
@@ -293,7 +294,7 @@ def mutmut(work: Path, args: list[str], log) -> int:
 
 
 def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
-              fresh: bool) -> None:
+              fresh: bool, retry_only: bool = False) -> None:
     work = prepare(name, group, common, run, fresh)
     log_path = work / "mutmut.log"
     started = time.monotonic()
@@ -301,7 +302,7 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
     with open(log_path, "a") as log:
         log.write(f"\n\n===== run at {time.ctime()}\n")
         log.flush()
-        status = mutmut(work, ["run", "--max-children", str(jobs)], log)
+        status = 0 if retry_only else mutmut(work, ["run", "--max-children", str(jobs)], log)
         # survivors, mutants without a test and timeouts are tried again: tests added
         # since the first pass may kill them (mutmut records new tests' coverage first),
         # and a timeout on a busy machine may be a survivor or a kill
@@ -463,6 +464,9 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
                         help="mutants tried at once (default: the number of CPUs)")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument("--retry", action="store_true",
+                        help="only try the survivors, mutants without tests and timeouts "
+                             "again (after adding tests), not the mutants not run yet")
     parser.add_argument("--report", action="store_true",
                         help="do not run mutmut, only report the results so far")
     parser.add_argument("--min-score", type=float, default=95.0)
@@ -476,7 +480,7 @@ def main(argv=None) -> int:
     if not args.report:
         for name in names:
             run_group(name, config["groups"][name], common, config["run"], args.jobs,
-                      args.fresh)
+                      args.fresh, args.retry)
     return report(config, list(config["groups"]) if args.report and not args.group
                   else names, args.min_score)
 
