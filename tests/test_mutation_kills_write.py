@@ -287,3 +287,31 @@ def test_saving_into_a_missing_directory_names_it(tmp_path):
     with pytest.raises(tvips_ks.ArgumentError) as info:
         tvips_ks.save(tmp_path / "nowhere" / "s.tvips", frames(1))
     assert str(tmp_path / "nowhere") in str(info.value)
+
+
+@pytest.mark.parametrize("start", [0, 2**32 - 1])
+def test_start_times_at_both_ends_of_the_u4_seconds_are_accepted(tmp_path, start):
+    tvips_ks.save(tmp_path / "t.tvips", frames(1), start_time=start)
+    with tvips_ks.open(tmp_path / "t_000.tvips") as ds:
+        assert ds.frame_headers["timestamp_s"].tolist() == [start]
+        assert ds.frame_headers["timestamp_ms"].tolist() == [0]
+
+
+def test_explicit_time_stamps_are_not_refused_for_a_default_that_would_overflow(tmp_path):
+    # frames 10**9 s apart would pass 2106, but the time stamps are given explicitly
+    tvips_ks.save(tmp_path / "e.tvips", frames(6), frame_interval=10**9,
+                  frame_headers={"timestamp_s": [1, 2, 3, 4, 5, 6]})
+    with tvips_ks.open(tmp_path / "e_000.tvips") as ds:
+        assert ds.frame_headers["timestamp_s"].tolist() == [1, 2, 3, 4, 5, 6]
+    with pytest.raises(tvips_ks.ArgumentError, match="2106"):
+        tvips_ks.save(tmp_path / "f.tvips", frames(6), frame_interval=10**9)
+
+
+@pytest.mark.parametrize("error", [ValueError("not an OSError"), KeyboardInterrupt()])
+def test_other_exceptions_pass_through_and_leave_nothing(tmp_path, error):
+    final = tmp_path / "o_000.tvips"
+    with pytest.raises(type(error)):
+        with AtomicOutputs([final]) as temps:
+            temps[0].write_bytes(b"half")
+            raise error
+    assert not any(tmp_path.iterdir())
