@@ -143,7 +143,8 @@ def test_a_backup_left_behind_is_named_and_the_warning_points_at_the_caller(tmp_
     left = sorted(p for p in tmp_path.iterdir() if p.name.endswith(".old"))
     assert len(left) == 3  # the three previous parts, moved aside
     assert all(str(p) in str(w.message) for p in left)
-    assert w.filename == __file__  # stacklevel: the line that called save
+    if "mutmut" not in sys.modules:  # mutmut's trampolines add stack frames
+        assert w.filename == __file__  # stacklevel: the line that called save
 
 
 # -- RosettaSciIO's file_writer: its defaults and what it passes on ----------------------------
