@@ -21,11 +21,8 @@ import tvips_ks
 import tvips_ks.io.writer
 import tvips_ks.rsciio
 from builders import Series
-from tvips_ks import TvipsWarning, WriteError
+from tvips_ks import TvipsWarning
 from tvips_ks.io.atomic import AtomicOutputs
-
-RECORD = 60 + 4 * 4 * 2  # a 4×4 uint16 frame with the 60-byte core header
-
 
 def frames(n, seed=0):
     return np.random.default_rng(seed).integers(0, 2**16, (n, 4, 4), dtype=np.uint16)
@@ -100,51 +97,6 @@ def test_two_writers_of_one_file_never_share_a_temporary(tmp_path):
     a, b = AtomicOutputs([final]), AtomicOutputs([final])
     assert a.temps[0] != b.temps[0]
     assert a.temps[0].parent == final.parent and a.temps[0].name.startswith(".s_000.tvips.")
-
-
-def _saved(tmp_path):
-    tvips_ks.save(tmp_path / "s.tvips", frames(9), max_file_size=256 + RECORD * 3)
-
-
-def test_a_backup_that_cannot_be_restored_is_named_in_the_message(tmp_path, monkeypatch):
-    _saved(tmp_path)
-    real = os.replace
-
-    def replace(src, dst):
-        if str(src).endswith(".partial") and str(dst).endswith("s_001.tvips"):
-            raise OSError(errno.EIO, "placing failed")
-        if str(src).endswith(".old") and str(dst).endswith("s_002.tvips"):
-            raise OSError(errno.EIO, "restoring failed")
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
-    with pytest.raises(WriteError) as info:
-        tvips_ks.save(tmp_path / "s.tvips", frames(9, 5), overwrite=True,
-                      max_file_size=256 + RECORD * 3)
-    backup = os.path.basename(info.value.path)
-    assert f"{backup} (was s_002.tvips)" in str(info.value)
-
-
-def test_a_backup_left_behind_is_named_and_the_warning_points_at_the_caller(tmp_path,
-                                                                            monkeypatch):
-    _saved(tmp_path)
-    real = os.unlink
-
-    def unlink(path, *args, **kwargs):
-        if str(path).endswith(".old"):
-            raise OSError(errno.EBUSY, "busy")
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "unlink", unlink)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        tvips_ks.save(tmp_path / "s.tvips", frames(2), overwrite=True)
-    [w] = [w for w in caught if issubclass(w.category, TvipsWarning)]
-    left = sorted(p for p in tmp_path.iterdir() if p.name.endswith(".old"))
-    assert len(left) == 3  # the three previous parts, moved aside
-    assert all(str(p) in str(w.message) for p in left)
-    if "mutmut" not in sys.modules:  # mutmut's trampolines add stack frames
-        assert w.filename == __file__  # stacklevel: the line that called save
 
 
 # -- RosettaSciIO's file_writer: its defaults and what it passes on ----------------------------
