@@ -231,3 +231,13 @@ def test_a_series_without_frames_is_named(tmp_path):
     [p] = res.problems
     assert (p.path, p.kind) == (str(empty), "no-frames")
     assert (res.path, res.omitted) == (empty, {})
+
+
+def test_problems_come_in_the_order_of_the_kinds_not_of_the_parts(tmp_path):
+    # _001 is empty and _002 stale: found in part order, listed stale first (KINDS order)
+    s, paths = _parts(tmp_path, "o", 4)
+    paths[1].write_bytes(b"")
+    paths[2].write_bytes(s.part_bytes()[2] + b"\0" * 7)
+    res = check_series(paths[0])
+    assert [(p.kind, p.path) for p in res.problems] == [("stale-part", str(paths[2])),
+                                                         ("empty-part", str(paths[1]))]
