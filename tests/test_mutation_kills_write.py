@@ -201,7 +201,7 @@ def test_the_largest_float32_is_stored_exactly(tmp_path):
         assert ds.frame_headers["stage_x"].tolist() == [top, -top, 0.0]
 
 
-def test_frame_header_padding_is_written_back_byte_for_byte(tmp_path):
+def test_a_series_saved_from_its_frames_and_headers_is_the_same_bytes(tmp_path):
     s = Series(num_frames=5, len_frame_header=100, width=3, height=2, seed=44)
     src = tmp_path / "src"
     src.mkdir()
@@ -211,7 +211,7 @@ def test_frame_header_padding_is_written_back_byte_for_byte(tmp_path):
     copy = (tmp_path / "c_000.tvips").read_bytes()
     original = path.read_bytes()
     assert len(copy) == len(original)
-    assert copy[256:] == original[256:]  # every record: known fields, padding and pixels
+    assert copy[256:] == original[256:]  # every record: its 100-byte header and pixels
 
 
 def test_a_rounded_main_header_value_warns(tmp_path):
