@@ -304,9 +304,12 @@ CAMERA_BITS = re.compile(r"\b8\b.{0,12}\b16\b")   # camera software reads 8 and 
 
 
 def _writer_params():
-    for ndim, meta, max_file_size, fheb in WRITER_CASES:
-        yield pytest.param(ndim, meta, max_file_size, fheb,
-                           id=f"{ndim}D-{meta}-{max_file_size}-{fheb}")
+    # a list, not a generator: the parametrize mark keeps this object, and a generator
+    # is spent after the first collection (mutmut collects the same module twice, and
+    # the second time test_file_writer had no cases)
+    return [pytest.param(ndim, meta, max_file_size, fheb,
+                         id=f"{ndim}D-{meta}-{max_file_size}-{fheb}")
+            for ndim, meta, max_file_size, fheb in WRITER_CASES]
 
 
 @pytest.mark.parametrize("lazy", [True, False])

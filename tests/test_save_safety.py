@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -160,6 +161,7 @@ def test_a_backup_that_cannot_be_restored_is_named_not_deleted(tmp_path, previou
     monkeypatch.undo()
     backup = info.value.path
     assert backup.endswith(".old") and ".s_002.tvips." in backup
+    assert f"{os.path.basename(backup)} (was s_002.tvips)" in str(info.value)
     after = snapshot(tmp_path)
     # every byte of the previous series still exists: two parts in place, one under its backup
     assert after.pop(os.path.basename(backup)) == previous["s_002.tvips"]
@@ -177,9 +179,15 @@ def test_a_backup_that_cannot_be_removed_after_success_is_reported(tmp_path, pre
 
     monkeypatch.setattr(os, "unlink", unlink)
     new = frames(2, seed=6)
-    with pytest.warns(TvipsWarning, match="could not be removed"):
+    with pytest.warns(TvipsWarning, match="could not be removed") as caught:
         tvips_ks.save(tmp_path / "s.tvips", new, overwrite=True)
     monkeypatch.undo()
+    [w] = caught.list
+    left = sorted(p for p in tmp_path.iterdir() if p.name.endswith(".old"))
+    assert len(left) == 3  # the three previous parts, moved aside, each named
+    assert all(str(p) in str(w.message) for p in left)
+    if "mutmut" not in sys.modules:  # mutmut's trampolines add stack frames
+        assert w.filename == __file__  # stacklevel: the line that called save
     with tvips_ks.open(tmp_path / "s.tvips") as ds:
         assert ds.num_frames == 2 and np.array_equal(np.asarray(ds.frames), new)
 

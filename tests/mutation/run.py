@@ -6,6 +6,7 @@
     python tests/mutation/run.py --group check   # one group (repeatable option)
     python tests/mutation/run.py --fresh         # forget earlier results first
     python tests/mutation/run.py --report        # only re-read the results and report
+    python tests/mutation/run.py --retry --group write  # only the survivors again
 
 The modules and the tests that may kill their mutants are in ``config.toml`` beside
 this file.  Each group runs mutmut in a work directory of its own,
@@ -24,10 +25,18 @@ string literals holding whitespace) are not mutated.  Changing the wording of a
 message is not the kind of bug this measures; strings that are data (field names,
 "auto", "x", file extensions) are still mutated.
 
+A group may also name ``subprocess_tests`` (test id prefixes tried against every mutant
+of its modules, because mutmut cannot see calls made in a subprocess, which does run the
+mutant) and ``deselect`` (slow tests left out, that use the group's code only to make
+input for something else).
+
 At the end it prints a score per module and in total, and writes every survivor with
-its diff to ``survivors.md`` beside this file.  A survivor listed in
+its diff to ``survivors.md`` beside this file (for the groups run, or all with
+``--report``).  Mutants that no test of the group calls ("no tests": they never ran)
+are counted apart from survivors; they are not caught either.  A survivor listed in
 ``equivalent.toml`` (matched by module, function and the changed line) is shown with
-the reason it cannot change behaviour; the score counts it as surviving all the same.
+the reason it cannot change behaviour; the score counts it as surviving all the same,
+and a second score leaves equivalent mutants out.
 Exit status: 0 when the total score reaches ``--min-score`` (default 95), else 1.
 """
 
@@ -54,6 +63,9 @@ WORK = ROOT / ".mutation"
 
 # mutmut's exit codes for a mutant's test run
 KILLED = {1, 3}
+# no test of the group calls the mutated function: the mutant never ran (reported apart
+# from survivors, as it says nothing about the tests' asserts, but not caught either)
+NO_TESTS = {5, 33}
 # CPU-time limits (SIGXCPU) and mutmut's wall-clock timeout; not 255, which mutmut also
 # calls a timeout but is what a worker that failed to start (say, an import that
 # raised) exits with: that is not a kill
@@ -154,10 +166,49 @@ def _fast_tests_first():
     isolation.ForkServerRunner.submit = sorted_submit
 
 
+def _subprocess_tests(group: dict):
+    """Give every function of the group's modules the group's ``subprocess_tests`` too.
+
+    mutmut learns which tests call which function by recording calls in the process
+    that runs the tests; a test that runs ``python -m tvips_ks`` in a subprocess calls
+    the code where mutmut does not see it (the subprocess does run the mutant: it
+    imports ``tvips_ks`` from ``mutants/``, the working directory, and inherits
+    ``MUTANT_UNDER_TEST``).  Without this, a function reached only through the command
+    line would have "no tests", and one reached also in-process would be tried against
+    the in-process tests alone."""
+    import mutmut.__main__ as mm
+    from mutmut.state import state
+
+    prefixes = tuple(group.get("subprocess_tests", []))
+    modules = tuple(m[:-3].replace("/", ".") + "." for m in group["modules"])
+    if not prefixes:
+        return
+    collect = mm.collect_or_load_stats
+
+    class WithSubprocessTests(defaultdict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            if not key.startswith(modules):
+                return found
+            extra = {t for t in state().duration_by_test if t.startswith(prefixes)}
+            return set(found or ()) | extra
+
+    def collect_or_load_stats(*args, **kwargs):
+        collect(*args, **kwargs)
+        st = state()
+        st.tests_by_mangled_function_name = WithSubprocessTests(
+            set, st.tests_by_mangled_function_name)
+
+    mm.collect_or_load_stats = collect_or_load_stats
+
+
 def mutmut_main(argv: list[str]) -> None:
     """``run.py _mutmut ARGS``: mutmut's command line, with the operator choice above."""
     _patched_operators()
     _fast_tests_first()
+    group = os.environ.get("TVIPS_MUTATION_GROUP")
+    if group:
+        _subprocess_tests(load_config()["groups"][group])
     import mutmut.__main__ as mm
 
     mm.cli.main(args=argv, prog_name="mutmut", standalone_mode=True)
@@ -189,7 +240,8 @@ def pyproject_for(group: dict, common: list[str], run: dict) -> str:
     return text + "\n\n# written by tests/mutation/run.py for this group\n[tool.mutmut]\n" + "\n".join([
         f'source_paths = ["tvips_ks"]',
         f"only_mutate = {arr(group['modules'])}",
-        f"pytest_add_cli_args_test_selection = {arr(tests)}",
+        f"pytest_add_cli_args_test_selection = "
+        f"{arr(tests + [a for d in group.get('deselect', []) for a in ('--deselect', d)])}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]',
         f"timeout_constant = {float(run.get('timeout_constant', 10.0))}",
         f"timeout_multiplier = {float(run.get('timeout_multiplier', 10.0))}",
@@ -236,13 +288,13 @@ def read_results(work: Path, modules: list[str]) -> dict[str, dict[str, int | No
 
 def mutmut(work: Path, args: list[str], log) -> int:
     cmd = [sys.executable, str(Path(__file__).resolve()), "_mutmut", *args]
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TVIPS_MUTATION_GROUP=work.name)
     proc = subprocess.run(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT, env=env)
     return proc.returncode
 
 
 def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
-              fresh: bool) -> None:
+              fresh: bool, retry_only: bool = False) -> None:
     work = prepare(name, group, common, run, fresh)
     log_path = work / "mutmut.log"
     started = time.monotonic()
@@ -250,7 +302,7 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
     with open(log_path, "a") as log:
         log.write(f"\n\n===== run at {time.ctime()}\n")
         log.flush()
-        status = mutmut(work, ["run", "--max-children", str(jobs)], log)
+        status = 0 if retry_only else mutmut(work, ["run", "--max-children", str(jobs)], log)
         # survivors, mutants without a test and timeouts are tried again: tests added
         # since the first pass may kill them (mutmut records new tests' coverage first),
         # and a timeout on a busy machine may be a survivor or a kill
@@ -304,6 +356,12 @@ def equivalence(module: str, mutant: str, diff: str, equivalents: list[dict]) ->
     return None
 
 
+def score_without(c) -> float:
+    """The score over the mutants that can change behaviour (equivalent ones left out)."""
+    n = c["total"] - c["equivalent"]
+    return 100.0 * (c["killed"] + c["timeout"]) / n if n else float("nan")
+
+
 def report(config: dict, names: list[str], min_score: float) -> int:
     equivalents = load_equivalents()
     rows, survivors = [], []
@@ -313,21 +371,23 @@ def report(config: dict, names: list[str], min_score: float) -> int:
         work = WORK / name
         results = read_results(work, group["modules"])
         lost = {m: c for codes in results.values() for m, c in codes.items()
-                if c not in KILLED and c not in TIMEOUT}
+                if c is not None and c not in KILLED and c not in TIMEOUT}
         texts = diffs(work, sorted(lost))
         for module, codes in results.items():
             counts = Counter()
             for mutant, code in codes.items():
-                if code in KILLED:
+                if code is None:  # the run stopped before it: not in the score
+                    counts["not run"] += 1
+                elif code in KILLED:
                     counts["killed"] += 1
                 elif code in TIMEOUT:
                     counts["timeout"] += 1
                 else:
-                    counts["survived"] += 1
+                    counts["no tests" if code in NO_TESTS else "survived"] += 1
                     diff = texts.get(mutant, "")
                     survivors.append((module, mutant, STATUS.get(code, str(code)), diff,
                                       equivalence(module, mutant, diff, equivalents)))
-            counts["total"] = len(codes)
+            counts["total"] = len(codes) - counts["not run"]
             counts["equivalent"] = sum(1 for s in survivors if s[0] == module and s[4])
             rows.append((module, counts))
             total.update(counts)
@@ -336,12 +396,16 @@ def report(config: dict, names: list[str], min_score: float) -> int:
         return 100.0 * (c["killed"] + c["timeout"]) / c["total"] if c["total"] else float("nan")
 
     width = max(len(m) for m, _ in rows) if rows else 10
-    lines = [f"{'module':<{width}}  mutants  killed  timeout  survived  equivalent   score"]
+    lines = [f"{'module':<{width}}  mutants  killed  timeout  survived  no tests  equivalent"
+             f"   score  score without equivalent"]
     for module, c in rows + [("total", total)]:
         lines.append(f"{module:<{width}}  {c['total']:7d}  {c['killed']:6d}  {c['timeout']:7d}  "
-                     f"{c['survived']:8d}  {c['equivalent']:10d}  {score(c):5.1f} %")
+                     f"{c['survived']:8d}  {c['no tests']:8d}  {c['equivalent']:10d}  "
+                     f"{score(c):5.1f} %  {score_without(c):5.1f} %")
     table = "\n".join(lines)
     print(table)
+    if total["not run"]:
+        print(f"{total['not run']} mutants not run yet (the run stopped): not in the score")
     write_survivors(rows, total, survivors, score)
     print(f"\nsurvivors: {(HERE / 'survivors.md').relative_to(ROOT)}")
     if total["total"] == 0 or any(c["total"] == 0 for _, c in rows):
@@ -354,14 +418,21 @@ def write_survivors(rows, total, survivors, score) -> None:
     out = ["# Mutation testing: survivors", "",
            "Written by `python tests/mutation/run.py` (see its docstring and the README's "
            "Testing section); do not "
-           "edit by hand. A killed or timed-out mutant counts as caught; \"equivalent\" "
-           "survivors are listed in `tests/mutation/equivalent.toml` with the reason they "
-           "cannot change behaviour, and still count against the score.", "",
-           "| module | mutants | killed | timeout | survived | of which equivalent | score |",
-           "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+           "edit by hand. A killed or timed-out mutant counts as caught. \"no tests\": no "
+           "test of the group calls the mutated function, so the mutant never ran (not "
+           "caught). \"equivalent\" mutants (survivors or not run) are listed in "
+           "`tests/mutation/equivalent.toml` with the reason they cannot change behaviour; "
+           "they count against the score, and the last column leaves them out.", "",
+           "| module | mutants | killed | timeout | survived | no tests | of which equivalent "
+           "| score | score without equivalent |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for module, c in rows + [("**total**", total)]:
         out.append(f"| {module} | {c['total']} | {c['killed']} | {c['timeout']} | "
-                   f"{c['survived']} | {c['equivalent']} | {score(c):.1f} % |")
+                   f"{c['survived']} | {c['no tests']} | {c['equivalent']} | {score(c):.1f} % | "
+                   f"{score_without(c):.1f} % |")
+    if total["not run"]:
+        out += ["", f"{total['not run']} mutants were not run (the run stopped before them) "
+                "and are not in the table."]
     skipped = load_config()["run"].get("not_mutated", [])
     if skipped:
         out += ["", "Not mutated (code that runs only at import time, where mutmut cannot "
@@ -393,6 +464,9 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
                         help="mutants tried at once (default: the number of CPUs)")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
+    parser.add_argument("--retry", action="store_true",
+                        help="only try the survivors, mutants without tests and timeouts "
+                             "again (after adding tests), not the mutants not run yet")
     parser.add_argument("--report", action="store_true",
                         help="do not run mutmut, only report the results so far")
     parser.add_argument("--min-score", type=float, default=95.0)
@@ -400,13 +474,13 @@ def main(argv=None) -> int:
     names = args.group or list(config["groups"])
     common = config["run"].get("common_tests", [])
     missing = [t for n in names for t in config["groups"][n]["tests"] + common
-               if not (ROOT / t).exists()]
+               if not (ROOT / t.split("::")[0]).exists()]
     if missing:
         parser.error(f"test files in config.toml that do not exist: {missing}")
     if not args.report:
         for name in names:
             run_group(name, config["groups"][name], common, config["run"], args.jobs,
-                      args.fresh)
+                      args.fresh, args.retry)
     return report(config, list(config["groups"]) if args.report and not args.group
                   else names, args.min_score)
 
