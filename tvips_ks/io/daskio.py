@@ -16,15 +16,20 @@ import pickle
 import numpy as np
 
 from ..errors import require
-from .chunks import block_frames, normalize_nav_chunks
+from .chunks import SCAN_VIEW_BYTES, block_frames, is_auto, normalize_nav_chunks
 from .gather import read_frames
 from .parts import PartTable
+from .views import affine, read_view, view_chunks
 
 __all__ = ["to_dask", "graph_size_bytes"]
 
 
 def _load(table, frames, block_shape):
     return read_frames(table, frames).reshape(block_shape)
+
+
+def _load_view(table, first, steps, block_shape):
+    return read_view(table, first, steps, block_shape[:-2])
 
 
 def to_dask(table: PartTable, nav_shape, frame_index=None, chunks="auto", name=None):
@@ -40,22 +45,34 @@ def to_dask(table: PartTable, nav_shape, frame_index=None, chunks="auto", name=N
 
     layout = table.layout
     frame_shape, dtype = layout.frame_shape, layout.pixel_dtype
+    if frame_index is not None and is_auto(chunks):
+        # a scan: blocks that are views of the files wherever its rows run straight
+        nav = view_chunks(frame_index, table,
+                          int(np.prod(frame_shape)) * dtype.itemsize, SCAN_VIEW_BYTES)
+        if nav is not None:
+            chunks = (*nav, (frame_shape[0],), (frame_shape[1],))
     chunks = normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype,
                                   [p.num_frames for p in table.parts]
                                   if frame_index is None else None)
     name = name or "tvips-" + tokenize(
         [(str(p.path), p.offset, p.num_frames, p.size) for p in table.parts], layout,
-        nav_shape, chunks, None if frame_index is None else frame_index.tobytes())
+        nav_shape, chunks, frame_index)
     nav_chunks = chunks[:len(nav_shape)]
     bounds = [np.concatenate([[0], np.cumsum(c)]) for c in nav_chunks]
     # one loader shared by every task: dask treats it as opaque, so it does not walk the
     # part table once per task when it converts and fuses the graph
     load = functools.partial(_load, table)
+    load_view = functools.partial(_load_view, table)
     graph = {}
     for block_id in itertools.product(*(range(len(c)) for c in nav_chunks)):
         slices = tuple(slice(int(b[i]), int(b[i + 1])) for b, i in zip(bounds, block_id))
         block_shape = tuple(s.stop - s.start for s in slices) + frame_shape
-        graph[(name, *block_id, 0, 0)] = (load, block_frames(frame_index, slices), block_shape)
+        view = None if frame_index is None else affine(frame_index[slices])
+        if view is not None:
+            graph[(name, *block_id, 0, 0)] = (load_view, *view, block_shape)
+        else:
+            graph[(name, *block_id, 0, 0)] = (load, block_frames(frame_index, slices),
+                                              block_shape)
     meta = np.empty((0,) * (len(nav_shape) + 2), dtype=dtype)
     return da.Array(graph, name, chunks, meta=meta)
 
