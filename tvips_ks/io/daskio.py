@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import pickle
+import sys
+import threading
 
 import numpy as np
 
 from ..errors import require
-from .chunks import SCAN_VIEW_BYTES, block_frames, is_auto, normalize_nav_chunks
+from .chunks import (GATHER_CHUNK_BYTES, SCAN_VIEW_BYTES, block_frames, is_auto, nav_blocks,
+                     normalize_nav_chunks)
 from .gather import read_frames
 from .parts import PartTable
 from .views import affine, read_view, view_chunks
@@ -24,8 +28,35 @@ from .views import affine, read_view, view_chunks
 __all__ = ["to_dask", "graph_size_bytes"]
 
 
+#: Gathered chunks are written into buffers reused once nothing refers to them any
+#: more: a fresh array of a chunk's size costs page faults and zeroing as large as the
+#: copy itself.  Bounded, so memory stays that of the chunks in flight.
+_POOL: list[np.ndarray] = []
+_POOL_LOCK = threading.Lock()
+_POOL_SIZE = 8
+
+
+def _pooled(shape, dtype) -> np.ndarray:
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    with _POOL_LOCK:
+        for buf in _POOL:
+            # referred to by the pool, this loop and getrefcount only: nobody holds it
+            if buf.nbytes == nbytes and sys.getrefcount(buf) == 3:
+                return buf.view(dtype).reshape(shape)
+        buf = np.empty(nbytes, dtype=np.uint8)
+        if len(_POOL) < _POOL_SIZE:
+            _POOL.append(buf)
+        return buf.view(dtype).reshape(shape)
+
+
 def _load(table, frames, block_shape):
-    return read_frames(table, frames).reshape(block_shape)
+    if isinstance(frames, tuple):  # a run of frames: a view unless it crosses parts
+        part = table.part_of(frames[0])
+        if frames[1] <= part.first_frame + part.num_frames:
+            return read_frames(table, frames).reshape(block_shape)
+    n = frames[1] - frames[0] if isinstance(frames, tuple) else len(frames)
+    out = _pooled((n, *block_shape[-2:]), table.layout.pixel_dtype)
+    return read_frames(table, frames, out=out).reshape(block_shape)
 
 
 def _load_view(table, first, steps, block_shape):
@@ -47,8 +78,10 @@ def to_dask(table: PartTable, nav_shape, frame_index=None, chunks="auto", name=N
     frame_shape, dtype = layout.frame_shape, layout.pixel_dtype
     if frame_index is not None and is_auto(chunks):
         # a scan: blocks that are views of the files wherever its rows run straight
-        nav = view_chunks(frame_index, table,
-                          int(np.prod(frame_shape)) * dtype.itemsize, SCAN_VIEW_BYTES)
+        frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
+        gather = nav_blocks(frame_index.shape, frame_bytes, GATHER_CHUNK_BYTES)
+        nav = view_chunks(frame_index, table, frame_bytes, SCAN_VIEW_BYTES,
+                          math.prod(-(-n // c) for n, c in zip(frame_index.shape, gather)))
         if nav is not None:
             chunks = (*nav, (frame_shape[0],), (frame_shape[1],))
     chunks = normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype,
