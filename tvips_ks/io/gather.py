@@ -32,7 +32,7 @@ __all__ = ["read_frames", "read_block", "map_records", "WINDOW_BYTES"]
 
 #: A gather maps at most this many bytes of one file at a time, so its address
 #: space and resident pages stay bounded however scattered the frames are.
-WINDOW_BYTES = 256 * 2**20
+WINDOW_BYTES = 16 * 2**20
 
 
 def map_records(part: Part, first: int, count: int, dtype: np.dtype) -> np.ndarray:
