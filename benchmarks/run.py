@@ -271,8 +271,9 @@ def plan(args):
         section, name, kind = row[:3]
         extra = dict(row[6])
         if kind.split(".")[1].startswith("tvips_ks"):
-            extra["preimport"] = ["numpy", "tvips_ks", "dask.array"] + (
-                ["distributed"] if "distributed" in kind else [])
+            uses_dask = section in "bdg" or "dask" in kind or "distributed" in kind
+            extra["preimport"] = ["numpy", "tvips_ks"] + (["dask.array"] if uses_dask else []) \
+                + (["distributed"] if "distributed" in kind else [])
         if section in "bdg" or kind == "random.tvips_ks_dask":
             extra["warmup"] = 1  # dask's imports and thread pools are not the pass
         rows[i] = (*row[:6], extra, row[7])
@@ -420,7 +421,8 @@ def data_line(info, args, mach):
             f"writing. Throughput counts pixel bytes (bytes written for (e)). Every case ran in "
             f"a process of its own; peak RSS is that process's VmHWM, which counts the file "
             f"pages it has mapped as well as its heap; in brackets, the same after the imports "
-            f"every user of that path makes (numpy, tvips_ks, dask.array), before any work. "
+            f"every user of that path makes (numpy, tvips_ks, and dask.array for the dask "
+            f"paths), before any work. "
             f"Times are the median of every repetition (\"runs\") of every process that ran "
             f"the case, with the fastest and slowest in brackets; each repetition starts from "
             f"the file path, and in (b), (d) and (g) follows one untimed warm-up (imports, "
