@@ -49,13 +49,16 @@ def cpu_seconds() -> float:
 
 
 class Timer:
-    """Best, first and all wall times of the repetitions."""
+    """Wall times of the repetitions, after ``warmup`` untimed ones (imports, pools)."""
 
-    def __init__(self):
+    def __init__(self, warmup=0):
         self.times = []
+        self.warmup = warmup
 
     def run(self, fn, repeat):
         out = None
+        for _ in range(self.warmup):
+            fn()
         for _ in range(repeat):
             t0 = time.perf_counter()
             out = fn()
@@ -179,14 +182,14 @@ def open_libertem(p, t):
 @case("vimg.numpy_1t")
 def vimg_numpy_1t(p, t):
     v = t.run(lambda: numpy_sum_threads(numpy_views(p["series"]), 1), p["repeat"])
-    return {"result": save_result(p, "vimg.numpy_1t", v)}
+    return {"result": save_result(p, p["case"], v)}
 
 
 @case("vimg.numpy_threads")
 def vimg_numpy_threads(p, t):
     threads = os.cpu_count()
     v = t.run(lambda: numpy_sum_threads(numpy_views(p["series"]), threads), p["repeat"])
-    return {"result": save_result(p, "vimg.numpy_threads", v), "threads": threads}
+    return {"result": save_result(p, p["case"], v), "threads": threads}
 
 
 @case("vimg.tvips_ks")
@@ -580,8 +583,11 @@ def main(argv=None):
     params = json.loads(text)
     params["case"] = params.get("name", args.case)
     base = status_mib("VmHWM")
+    for module in params.get("preimport", ()):  # what every user of the path imports
+        __import__(module)
+    imports = status_mib("VmHWM")
     cpu0 = cpu_seconds()
-    timer = Timer()
+    timer = Timer(params.get("warmup", 0))
     extra = CASES[args.case](params, timer) or {}
     out = {
         "case": params["case"],
@@ -592,6 +598,8 @@ def main(argv=None):
         "cpu_s": cpu_seconds() - cpu0,
         "vmhwm_mib": status_mib("VmHWM"),
         "start_mib": base,
+        "imports_mib": imports,
+        "warmup": timer.warmup,
         **extra,
     }
     sys.stdout.write("\nRESULT " + json.dumps(out) + "\n")

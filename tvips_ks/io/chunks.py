@@ -12,11 +12,17 @@ import numpy as np
 
 from ..errors import ArgumentError, require
 
-__all__ = ["STACK_CHUNK_BYTES", "GATHER_CHUNK_BYTES", "nav_blocks", "part_aligned",
-           "iter_blocks", "block_frames", "normalize_nav_chunks"]
+__all__ = ["STACK_CHUNK_BYTES", "GATHER_CHUNK_BYTES", "SCAN_VIEW_BYTES", "nav_blocks",
+           "part_aligned", "iter_blocks", "block_frames", "normalize_nav_chunks", "is_auto"]
 
 STACK_CHUNK_BYTES = 64 * 2**20   #: a stack's chunks: zero-copy views of the files
-GATHER_CHUNK_BYTES = 32 * 2**20  #: a scan's chunks: frames gathered into new arrays
+GATHER_CHUNK_BYTES = 32 * 2**20  #: a scan's chunks where they are gathered into new arrays
+SCAN_VIEW_BYTES = 64 * 2**20     #: a scan's chunks where they are views (io.views)
+
+
+def is_auto(chunks) -> bool:
+    """``"auto"`` or ``True`` (which RosettaSciIO passes for automatic chunks)."""
+    return chunks is True or (isinstance(chunks, str) and chunks == "auto")
 
 
 def nav_blocks(nav_shape: tuple[int, ...], frame_bytes: int, target_bytes: int
@@ -80,7 +86,7 @@ def normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype, part_frames=None
 
     frame_bytes = int(np.prod(frame_shape)) * np.dtype(dtype).itemsize
     shape = (*nav_shape, *frame_shape)
-    if chunks is True or (isinstance(chunks, str) and chunks == "auto"):
+    if is_auto(chunks):
         if len(nav_shape) == 1 and part_frames:
             per_chunk = max(1, STACK_CHUNK_BYTES // max(frame_bytes, 1))
             return (part_aligned(part_frames, per_chunk), (frame_shape[0],), (frame_shape[1],))

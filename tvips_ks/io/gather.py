@@ -32,7 +32,7 @@ __all__ = ["read_frames", "read_block", "map_records", "WINDOW_BYTES"]
 
 #: A gather maps at most this many bytes of one file at a time, so its address
 #: space and resident pages stay bounded however scattered the frames are.
-WINDOW_BYTES = 256 * 2**20
+WINDOW_BYTES = 16 * 2**20
 
 
 def map_records(part: Part, first: int, count: int, dtype: np.dtype) -> np.ndarray:
@@ -62,12 +62,13 @@ def _out_shape(table: PartTable, pixels: tuple) -> tuple[int, ...]:
     return probe[pixels].shape
 
 
-def read_frames(table: PartTable, frames, pixels: tuple = ()) -> np.ndarray:
+def read_frames(table: PartTable, frames, pixels: tuple = (), out=None) -> np.ndarray:
     """Frames ``(start, stop)`` or ``frames`` (an array of frame numbers, −1 for zeros).
 
     ``pixels`` is a basic index (ints and slices) into each frame, applied
     while reading so that only those pixels are copied.  Returns
-    ``(n, *selected frame shape)``.
+    ``(n, *selected frame shape)``; ``out`` (of that shape and the pixel dtype)
+    receives what has to be gathered instead of a new array.
     """
     layout = table.layout
     if isinstance(frames, tuple):
@@ -82,10 +83,11 @@ def read_frames(table: PartTable, frames, pixels: tuple = ()) -> np.ndarray:
         if len(pieces) == 1:
             return pieces[0]
         if pieces:
-            return np.concatenate(pieces)
+            return np.concatenate(pieces, out=out)
         return np.empty((0, *_out_shape(table, pixels)), dtype=layout.pixel_dtype)
     wanted = np.asarray(frames, dtype=np.int64).ravel()
-    out = np.empty((wanted.size, *_out_shape(table, pixels)), dtype=layout.pixel_dtype)
+    if out is None:
+        out = np.empty((wanted.size, *_out_shape(table, pixels)), dtype=layout.pixel_dtype)
     positions = np.flatnonzero(wanted >= 0)
     if positions.size < wanted.size:
         out[wanted < 0] = 0
