@@ -95,16 +95,6 @@ def evict(paths) -> None:
 
 # -- cases: each runs in a process of its own -----------------------------------------------
 
-CASES = {}
-
-
-def case(name):
-    def register(fn):
-        CASES[name] = fn
-        return fn
-    return register
-
-
 def _layout(p):
     s = p["series"]
     return s["len_frame_header"], tuple(s["frame_shape"]), s["len_record"]
@@ -137,7 +127,6 @@ def _timed_write(p, write, directory):
     return {"s": elapsed, "bytes": sum(sizes), "files": len(paths)}
 
 
-@case("write.tofile")
 def write_tofile(p):
     """The limit: ndarray.tofile of whole records (built beforehand), part by part."""
     len_fh, shape, len_record = _layout(p)
@@ -182,12 +171,10 @@ def _save_case(p, writeback):
     return dict(_timed_write(p, write, directory), writeback=hints.WRITEBACK)
 
 
-@case("write.tvips_ks")
 def write_tvips_ks(p):
     return _save_case(p, writeback=True)
 
 
-@case("write.tvips_ks_no_writeback")
 def write_tvips_ks_no_writeback(p):
     return _save_case(p, writeback=False)
 
@@ -200,7 +187,6 @@ def _cold(p):
     return paths, resident_fraction(paths)
 
 
-@case("read.dd")
 def read_dd(p):
     """The limit: every part read in order, 16 MiB at a time, into one buffer."""
     paths, before = _cold(p)
@@ -231,12 +217,10 @@ def _full_pass(p, prepare=None):
             "resident_before": before, "correct": ok}
 
 
-@case("read.tvips_ks")
 def read_tvips_ks(p):
     return _full_pass(p)
 
 
-@case("read.tvips_ks_no_hints")
 def read_tvips_ks_no_hints(p):
     import tvips_ks.io.hints as hints
 
@@ -266,15 +250,56 @@ def _madvise_variant(option):
     gather.map_records = hinted
 
 
-@case("read.tvips_ks_madv_sequential")
 def read_tvips_ks_madv_sequential(p):
     return _full_pass(p, lambda: _madvise_variant(mmap.MADV_SEQUENTIAL))
 
 
-@case("read.tvips_ks_madv_populate")
 def read_tvips_ks_madv_populate(p):
     # MADV_POPULATE_READ (Linux 5.14): fault the whole window in at once
     return _full_pass(p, lambda: _madvise_variant(22))
+
+
+def _pread_variant():
+    """Replace the map of a whole range by ``preadv`` into a new buffer (a copy)."""
+    import tvips_ks.io.gather as gather
+    import tvips_ks.io.hints as hints
+
+    hints.READ_HINTS = False
+    original = gather.map_records
+
+    def read(part, first, count, dtype, read_all=False):
+        if not read_all:
+            return original(part, first, count, dtype)
+        buf = bytearray(count * part.len_record)
+        fd = os.open(part.path, os.O_RDONLY)
+        try:
+            done, view = 0, memoryview(buf)
+            while done < len(buf):
+                got = os.preadv(fd, [view[done:]], part.offset + first * part.len_record + done)
+                if not got:
+                    raise OSError("short read", str(part.path))
+                done += got
+        finally:
+            os.close(fd)
+        return np.ndarray((count,), dtype=dtype, buffer=buf)
+    gather.map_records = read
+
+
+def read_tvips_ks_pread(p):
+    return _full_pass(p, _pread_variant)
+
+
+CASES = {
+    "write.tofile": write_tofile,
+    "write.tvips_ks": write_tvips_ks,
+    "write.tvips_ks_no_writeback": write_tvips_ks_no_writeback,
+    "read.dd": read_dd,
+    "read.tvips_ks": read_tvips_ks,
+    "read.tvips_ks_no_hints": read_tvips_ks_no_hints,
+    "read.tvips_ks_madv_sequential": read_tvips_ks_madv_sequential,
+    "read.tvips_ks_madv_populate": read_tvips_ks_madv_populate,
+    "read.tvips_ks_pread": read_tvips_ks_pread,
+}
 
 
 def case_main(name, params):
@@ -305,7 +330,8 @@ def run_one(name, params, timeout):
 SECTIONS = {
     "write": ("write.tofile", ["write.tvips_ks", "write.tvips_ks_no_writeback"]),
     "cold": ("read.dd", ["read.tvips_ks", "read.tvips_ks_no_hints",
-                         "read.tvips_ks_madv_sequential", "read.tvips_ks_madv_populate"]),
+                         "read.tvips_ks_madv_sequential", "read.tvips_ks_madv_populate",
+                         "read.tvips_ks_pread"]),
 }
 
 WHAT = {
@@ -320,6 +346,8 @@ WHAT = {
                                      "instead",
     "read.tvips_ks_madv_populate": "tried: `madvise(MADV_POPULATE_READ)` on each task's map "
                                    "instead",
+    "read.tvips_ks_pread": "tried: `preadv` of each task's records into a new buffer instead "
+                           "of a map (a copy)",
     "read.dd@warm": "the limit again without eviction (shows what eviction changes)",
     "read.tvips_ks@warm": "the full pass without eviction",
 }
