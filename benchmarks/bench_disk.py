@@ -493,6 +493,60 @@ def main(argv=None):
     return 0
 
 
+NOTES = {
+    "write": """\
+What decides the ratio. `tofile` hands the kernel one array of finished records
+per part; the kernel copies it into the page cache, and `fsync` then waits for the
+disk to write all of it: the two phases run one after the other. `tvips_ks.save`
+must also build each record (the frame header from the spec's fields, then the
+pixels copied behind it), which `tofile` is not timed for. It does so
+(`tvips_ks/io/partwriter.py`) in one 32 MiB buffer allocated once, so no batch
+pays for fresh pages, writes each batch in one `write(2)` of whole records, and
+then starts write-back of those pages at once (`sync_file_range(WRITE)`,
+`tvips_ks/io/hints.py`): the disk writes batch *k* while batch *k + 1* is built
+and copied, so the `fsync` that closes each part finds little left to write.
+The row without write-back is the same writer with that hint off: the
+difference between the two rows is what overlapping the disk with the copying
+is worth here; the rest (the one extra copy of every byte, into the record
+buffer) is what the writer costs over `tofile`. The bytes are the same: same
+total size, same number of files, and `tests/test_save_bytes.py` checks them
+against records built one by one with the construct mirror of the spec.""",
+    "cold": """\
+What decides the ratio. With every page evicted (the resident fraction before
+each case is counted with `mincore`; 0.0% means nothing of the series was
+cached), both paths wait for the disk. The limit reads each part in order with
+`readinto` of 16 MiB, and the kernel's read-ahead keeps the next blocks in
+flight while one is copied. A tvips-ks task maps its own records (a 64 MiB
+chunk) and sums them in place, two tasks at a time (dask's threads, one per
+core): without a hint each page fault reads one read-around window and waits
+for it, so the disk idles while numpy sums what has arrived. With the hint
+(`posix_fadvise(WILLNEED)` on exactly the records the task maps,
+`tvips_ks/io/hints.py`, given by `gather.map_records` for range reads only,
+never for gathers of scattered frames), the whole chunk is queued when the task
+starts, and the sum follows the disk. The rows marked "tried" replace that hint
+by other forms (`madvise` on the task's map, or `preadv` into a buffer, which
+copies every byte): they are kept to show which form won here. A virtual
+machine's disk may be backed by the host's page cache, so "cold" here means
+"not in this kernel's page cache"; the rows without eviction show how much
+that is worth on this machine. This machine's block device reads ahead
+`read_ahead_kb` = {ra} KiB; a laptop's default of 128 KiB makes each page
+fault's read-around smaller, where queuing the chunk matters more (not measured
+here).""",
+}
+
+
+def _read_ahead_kb():
+    try:
+        device = os.stat(ROOT).st_dev
+        path = Path(f"/sys/dev/block/{os.major(device)}:{os.minor(device)}/queue/read_ahead_kb")
+        if not path.exists():
+            path = Path(f"/sys/dev/block/{os.major(device)}:{os.minor(device)}/../queue/"
+                        f"read_ahead_kb")
+        return path.read_text().strip()
+    except OSError:
+        return "?"
+
+
 def _machine_line(series, args, started, load_start, load_end):
     return (f"{started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
             f"{series['file_bytes'] / GIB:.2f} GiB series ({series['num_frames']:,} frames of "
@@ -518,6 +572,7 @@ def render(report, series, args, started, load_start, load_end):
                 lines.append(f"- `{name}`: {r['s']:.2f} s, {r['bytes'] / r['s'] / GIB:.2f} GiB/s "
                              f"(resident before: {r['resident_before']:.1%})")
             lines.append("")
+        lines += [NOTES[section].replace("{ra}", _read_ahead_kb()), ""]
         lines.append("Per round (seconds, in the order run):")
         lines.append("")
         for k, r in enumerate(data["rounds"]):
