@@ -259,6 +259,18 @@ def read_tvips_ks_madv_populate(p):
     return _full_pass(p, lambda: _madvise_variant(22))
 
 
+def _ahead_variant():
+    """The library's hint stretched over the next window too (the next chunk of a stack)."""
+    import tvips_ks.io.gather as gather
+    import tvips_ks.io.hints as hints
+
+    gather.advise_read = lambda fd, offset, length: hints.advise_read(fd, offset, 2 * length)
+
+
+def read_tvips_ks_ahead(p):
+    return _full_pass(p, _ahead_variant)
+
+
 def _pread_variant():
     """Replace the map of a whole range by ``preadv`` into a new buffer (a copy)."""
     import tvips_ks.io.gather as gather
@@ -299,6 +311,7 @@ CASES = {
     "read.tvips_ks_madv_sequential": read_tvips_ks_madv_sequential,
     "read.tvips_ks_madv_populate": read_tvips_ks_madv_populate,
     "read.tvips_ks_pread": read_tvips_ks_pread,
+    "read.tvips_ks_ahead": read_tvips_ks_ahead,
 }
 
 
@@ -331,7 +344,7 @@ SECTIONS = {
     "write": ("write.tofile", ["write.tvips_ks", "write.tvips_ks_no_writeback"]),
     "cold": ("read.dd", ["read.tvips_ks", "read.tvips_ks_no_hints",
                          "read.tvips_ks_madv_sequential", "read.tvips_ks_madv_populate",
-                         "read.tvips_ks_pread"]),
+                         "read.tvips_ks_pread", "read.tvips_ks_ahead"]),
 }
 
 WHAT = {
@@ -348,6 +361,7 @@ WHAT = {
                                    "instead",
     "read.tvips_ks_pread": "tried: `preadv` of each task's records into a new buffer instead "
                            "of a map (a copy)",
+    "read.tvips_ks_ahead": "tried: the hint stretched over the next chunk as well",
     "read.dd@warm": "the limit again without eviction (shows what eviction changes)",
     "read.tvips_ks@warm": "the full pass without eviction",
 }
