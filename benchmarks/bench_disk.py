@@ -271,6 +271,14 @@ def read_tvips_ks_ahead(p):
     return _full_pass(p, _ahead_variant)
 
 
+def read_tvips_ks_one_call(p):
+    import tvips_ks.io.hints as hints
+
+    def one_call():
+        hints.READ_STEP = 2**62
+    return _full_pass(p, one_call)
+
+
 def _pread_variant():
     """Replace the map of a whole range by ``preadv`` into a new buffer (a copy)."""
     import tvips_ks.io.gather as gather
@@ -312,6 +320,7 @@ CASES = {
     "read.tvips_ks_madv_populate": read_tvips_ks_madv_populate,
     "read.tvips_ks_pread": read_tvips_ks_pread,
     "read.tvips_ks_ahead": read_tvips_ks_ahead,
+    "read.tvips_ks_one_call": read_tvips_ks_one_call,
 }
 
 
@@ -344,7 +353,8 @@ SECTIONS = {
     "write": ("write.tofile", ["write.tvips_ks", "write.tvips_ks_no_writeback"]),
     "cold": ("read.dd", ["read.tvips_ks", "read.tvips_ks_no_hints",
                          "read.tvips_ks_madv_sequential", "read.tvips_ks_madv_populate",
-                         "read.tvips_ks_pread", "read.tvips_ks_ahead"]),
+                         "read.tvips_ks_pread", "read.tvips_ks_ahead",
+                         "read.tvips_ks_one_call"]),
 }
 
 WHAT = {
@@ -362,6 +372,8 @@ WHAT = {
     "read.tvips_ks_pread": "tried: `preadv` of each task's records into a new buffer instead "
                            "of a map (a copy)",
     "read.tvips_ks_ahead": "tried: the hint stretched over the next chunk as well",
+    "read.tvips_ks_one_call": "tried: the hint as one call per window (the kernel reads only "
+                              "its first read-ahead window)",
     "read.dd@warm": "the limit again without eviction (shows what eviction changes)",
     "read.tvips_ks@warm": "the full pass without eviction",
 }

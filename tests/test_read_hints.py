@@ -119,3 +119,22 @@ def test_the_hint_is_given_or_skipped_quietly(tmp_path, monkeypatch):
     finally:
         os.close(read_end)
         os.close(write_end)
+
+
+def test_a_window_is_asked_for_in_steps_that_tile_it(tmp_path, monkeypatch):
+    """Linux reads one read-ahead window per WILLNEED call: a long window takes several."""
+    if not hints.READ_HINTS:
+        pytest.skip("posix_fadvise is not available on this platform")
+    calls = []
+    real = os.posix_fadvise
+    monkeypatch.setattr(os, "posix_fadvise",
+                        lambda fd, offset, length, advice: calls.append((offset, length, advice))
+                        or real(fd, offset, length, advice))
+    monkeypatch.setattr(hints, "READ_STEP", 4096)
+    path = tmp_path / "f"
+    path.write_bytes(bytes(5 * 4096 + 100))
+    with open(path, "rb") as f:
+        assert hints.advise_read(f.fileno(), 300, 4 * 4096 + 7)
+    assert calls == [(300, 4096, os.POSIX_FADV_WILLNEED), (4396, 4096, os.POSIX_FADV_WILLNEED),
+                     (8492, 4096, os.POSIX_FADV_WILLNEED), (12588, 4096, os.POSIX_FADV_WILLNEED),
+                     (16684, 7, os.POSIX_FADV_WILLNEED)]

@@ -5,9 +5,9 @@ what a file holds, and a platform without them (or a call that fails) just
 goes without.  Both exist for data that are not in the page cache:
 
 * :func:`advise_read` asks for the records a task is about to map
-  (``posix_fadvise(WILLNEED)``), so that the disk reads the whole window
-  while the task is still faulting in its first pages, instead of one
-  read-around window per page fault;
+  (``posix_fadvise(WILLNEED)``, step by step over the window), so that the
+  disk reads the whole window while the task is still faulting in its first
+  pages, instead of one read-around window per page fault, waited for;
 * :func:`start_writeback` hands the pages just written to the disk
   (Linux ``sync_file_range(SYNC_FILE_RANGE_WRITE)``), so the disk writes
   while the next batch is built and the closing ``fsync`` has little left
@@ -27,6 +27,11 @@ _SYNC_FILE_RANGE_WRITE = 2
 
 #: Set False to do without read-ahead hints (the benchmarks compare both ways).
 READ_HINTS = hasattr(os, "posix_fadvise")
+
+#: Linux reads at most one read-ahead window (``read_ahead_kb``, or the device's
+#: largest request if that is more: 128 KiB and about 1 MiB on a laptop's disk)
+#: per ``WILLNEED`` call, so a window is asked for in steps of this size.
+READ_STEP = 2**20
 
 
 def _sync_file_range():
@@ -55,7 +60,9 @@ def advise_read(fd: int, offset: int, length: int) -> bool:
     if not READ_HINTS or length <= 0:
         return False
     try:
-        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_WILLNEED)
+        for start in range(offset, offset + length, READ_STEP):
+            os.posix_fadvise(fd, start, min(READ_STEP, offset + length - start),
+                             os.POSIX_FADV_WILLNEED)
     except OSError:  # e.g. a pipe or a file system without it: read as usual
         return False
     return True
