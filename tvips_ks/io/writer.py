@@ -29,8 +29,8 @@ from ..hyperspy.write import save_arguments_from_signal
 from ..metadata import FILLER_TVIPS_KS
 from ..progress import Progress
 from .atomic import AtomicOutputs
-from .partwriter import PartWriter
 from .naming import parse_series_name
+from .partwriter import PartWriter
 
 __all__ = ["save"]
 
