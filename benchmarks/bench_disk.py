@@ -626,19 +626,29 @@ def render(report, series, args, started, load_start, load_end):
 
 
 def render_summary(report, series, args, started, load_start, load_end):
-    lines = ["| path | limit (same run) | × limit: median (min–max) |", "|---|---|---:|"]
+    lines = ["| path | limit (same run) | GiB/s: path, limit (medians) | "
+             "× limit: median (min–max) |", "|---|---|---:|---:|"]
     labels = {"write.tvips_ks": "writing: `tvips_ks.save` + fsync",
               "write.tvips_ks_no_writeback": "… without early write-back",
               "read.tvips_ks": "full pass, cold page cache",
               "read.tvips_ks_no_hints": "… without read-ahead hints"}
     limits = {"write": "`tofile` + fsync", "cold": "sequential 16 MiB reads (`dd`)"}
+    resident = []
     for section, data in report.items():
-        for name, s in data["summary"].items():
-            if name in labels and "median_ratio" in s:
+        summary = data["summary"]
+        limit = summary.get(data["limit"], {})
+        for name, s in summary.items():
+            if not name.startswith("_"):
+                resident += s.get("resident_before", [])
+            if name in labels and "median_ratio" in s and "median_s" in limit:
                 lines.append(f"| {labels[name]} | {limits[section]} | "
-                             f"{s['median_ratio']:.2f} ({s['min_ratio']:.2f}–"
+                             f"{s['bytes'] / s['median_s'] / GIB:.2f}, "
+                             f"{limit['bytes'] / limit['median_s'] / GIB:.2f} | "
+                             f"**{s['median_ratio']:.2f}** ({s['min_ratio']:.2f}–"
                              f"{s['max_ratio']:.2f}) |")
-    lines += ["", _machine_line(series, args, started, load_start, load_end) + "."]
+    lines += ["", _machine_line(series, args, started, load_start, load_end) + "."
+              + (f" Page cache before each cold case (`mincore`): at most {max(resident):.1%} "
+                 f"of the series resident." if resident else "")]
     return "\n".join(lines)
 
 
