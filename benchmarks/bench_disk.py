@@ -536,7 +536,9 @@ pixels copied behind it), which `tofile` is not timed for. It does so
 pays for fresh pages, writes each batch in one `write(2)` of whole records, and
 then starts write-back of those pages at once (`sync_file_range(WRITE)`,
 `tvips_ks/io/hints.py`): the disk writes batch *k* while batch *k + 1* is built
-and copied, so the `fsync` that closes each part finds little left to write.
+and copied; like `tofile` here, the parts are synced after the last one is
+written (and before any is renamed into place), so the `fsync` calls find
+little left to write.
 The row without write-back is the same writer with that hint off: the
 difference between the two rows is what overlapping the disk with the copying
 is worth here; the rest (the one extra copy of every byte, into the record
