@@ -26,6 +26,7 @@ import numpy as np
 
 from .chunks import block_frames
 from .files import os_error
+from .hints import advise_read
 from .parts import Part, PartTable, check_unchanged
 
 __all__ = ["read_frames", "read_block", "map_records", "WINDOW_BYTES"]
@@ -35,10 +36,13 @@ __all__ = ["read_frames", "read_block", "map_records", "WINDOW_BYTES"]
 WINDOW_BYTES = 16 * 2**20
 
 
-def map_records(part: Part, first: int, count: int, dtype: np.dtype) -> np.ndarray:
+def map_records(part: Part, first: int, count: int, dtype: np.dtype, *,
+                read_all: bool = False) -> np.ndarray:
     """``count`` records of ``part`` from its local record ``first``, as one element each.
 
     A private map of just these records, alive as long as the returned array.
+    ``read_all``: the caller reads every record, so the kernel is asked to
+    read them all ahead (a no-op for pages already cached).
     """
     pos = part.offset + first * part.len_record
     end = pos + count * part.len_record
@@ -48,13 +52,16 @@ def map_records(part: Part, first: int, count: int, dtype: np.dtype) -> np.ndarr
                             part.first_frame + first)
             base = pos - pos % mmap.ALLOCATIONGRANULARITY
             mapped = mmap.mmap(f.fileno(), end - base, access=mmap.ACCESS_COPY, offset=base)
+            if read_all:
+                advise_read(f.fileno(), pos, end - pos)
     except OSError as err:
         raise os_error(err, part.path) from None
     return np.ndarray((count,), dtype=dtype, buffer=mapped, offset=pos - base)
 
 
-def _images(table: PartTable, part: Part, first: int, count: int) -> np.ndarray:
-    return map_records(part, first, count, table.layout.image_dtype)["image"]
+def _images(table: PartTable, part: Part, first: int, count: int, read_all=False
+            ) -> np.ndarray:
+    return map_records(part, first, count, table.layout.image_dtype, read_all=read_all)["image"]
 
 
 def _out_shape(table: PartTable, pixels: tuple) -> tuple[int, ...]:
@@ -77,7 +84,7 @@ def read_frames(table: PartTable, frames, pixels: tuple = (), out=None) -> np.nd
         while start < stop:
             part = table.part_of(start)
             count = min(stop, part.first_frame + part.num_frames) - start
-            pieces.append(_images(table, part, start - part.first_frame, count)
+            pieces.append(_images(table, part, start - part.first_frame, count, read_all=True)
                           [(slice(None), *pixels)])
             start += count
         if len(pieces) == 1:

@@ -3,7 +3,8 @@
 The main header is built by the construct mirror generated from the spec
 (``tvips_ks.generated.structs``); frame headers and images go out in bulk as
 numpy structured records (dtypes from the spec's tables), one batch of whole
-records at a time, so memory stays bounded by a batch (or a dask chunk).
+records at a time (:class:`PartWriter`), so memory stays bounded by a batch
+(or a dask chunk).
 Every value is checked against the field that is to hold it: what a field
 cannot hold is refused, never wrapped.  Parts are written under temporary
 names and moved into place together (:class:`AtomicOutputs`); an existing
@@ -13,7 +14,6 @@ series is replaced only with ``overwrite=True``, surplus parts included.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from datetime import datetime, timezone
 from numbers import Integral, Real
@@ -23,13 +23,14 @@ import numpy as np
 
 from ..arrays import LazyArray
 from ..errors import ArgumentError, SeriesError, TvipsWarning
-from ..format import LEN_FILLER, RecordLayout, frame_header_dtype, tem_mode_code
+from ..format import LEN_FILLER, RecordLayout, tem_mode_code
 from ..generated import tables
 from ..hyperspy.write import save_arguments_from_signal
 from ..metadata import FILLER_TVIPS_KS
 from ..progress import Progress
 from .atomic import AtomicOutputs
 from .naming import parse_series_name
+from .partwriter import PartWriter
 
 __all__ = ["save"]
 
@@ -173,24 +174,25 @@ class _FrameHeaderSource:
         return max((_KNOWN_FIELDS[n].offset + _KNOWN_FIELDS[n].size for n in self._values),
                    default=0)
 
-    def block(self, start: int, stop: int, dtype: np.dtype) -> np.ndarray:
-        out = np.zeros(stop - start, dtype=dtype)
-        names = set(dtype.names)
-        index = np.arange(start, stop, dtype=np.int64)
+    def fill(self, records: np.ndarray, start: int) -> None:
+        """Set the header fields of ``records`` (frames ``start, start + 1, …``) in place."""
+        names = set(records.dtype.names)
+        index = np.arange(start, start + len(records), dtype=np.int64)
         ms = self._start_ms + np.round(index * self._interval_ms).astype(np.int64)
         defaults = {"counter": index + 1, "rotator_index": index + 1,
                     "timestamp_s": ms // 1000, "timestamp_ms": ms % 1000,
                     "tem_mode": self._mode}
         for name, value in defaults.items():
             if name in names:
-                out[name] = value
+                records[name] = value
+        stop = start + len(records)
         for name, column in self._values.items():
-            out[name] = column[start:stop] if column.ndim else column
+            records[name] = column[start:stop] if column.ndim else column
         if self._padding is not None and tables.FRAME_HEADER_PADDING in names:
             pad = self._padding[start:stop] if self._padding.ndim else self._padding
-            if np.dtype(pad.dtype).itemsize == dtype[tables.FRAME_HEADER_PADDING].itemsize:
-                out[tables.FRAME_HEADER_PADDING] = pad
-        return out
+            if (np.dtype(pad.dtype).itemsize
+                    == records.dtype[tables.FRAME_HEADER_PADDING].itemsize):
+                records[tables.FRAME_HEADER_PADDING] = pad
 
 
 def _frame_batches(data, num_frames, frame_shape, frames_per_batch):
@@ -212,13 +214,6 @@ def _frame_batches(data, num_frames, frame_shape, frames_per_batch):
     flat = np.reshape(np.asarray(data), (num_frames, *frame_shape))
     for i in range(0, num_frames, frames_per_batch):
         yield i, flat[i:i + frames_per_batch]
-
-
-def _finish(f) -> None:
-    """Make a part durable before it is renamed into place."""
-    f.flush()
-    os.fsync(f.fileno())
-    f.close()
 
 
 def _existing_parts(name) -> list[Path]:
@@ -406,38 +401,17 @@ def save(path, data, *, max_file_size=None, version=2, frame_header_extra_bytes=
         raise SeriesError(f"a series already exists here ({len(existing)} part(s)); pass "
                           f"overwrite=True to replace it", path=existing[0])
     finals = [name.part(i) for i in range(len(caps))]
-    record_dtype = layout.record_dtype
-    header_dtype = frame_header_dtype(len_frame_header, padding=True)
     frames_per_batch = max(1, _BATCH_BYTES // layout.len_record)
     bar = Progress(num_frames, "writing TVIPS", progress)
     with AtomicOutputs(finals, replace=existing) as temps:
-        files = []
+        out = PartWriter(temps, caps, main_header, layout.record_dtype,
+                         min(frames_per_batch, num_frames))
         try:
-            part, room = 0, caps[0]
-            files.append(open(temps[0], "wb"))
-            files[0].write(main_header)
             for start, frames in _frame_batches(data, num_frames, (height, width),
                                                 frames_per_batch):
-                done = 0
-                while done < len(frames):
-                    if room == 0:
-                        _finish(files[-1])
-                        part += 1
-                        room = caps[part]
-                        files.append(open(temps[part], "wb"))
-                    take = min(room, len(frames) - done)
-                    first = start + done
-                    records = np.empty(take, dtype=record_dtype)
-                    headers = source.block(first, first + take, header_dtype)
-                    for field in header_dtype.names:
-                        records[field] = headers[field]
-                    records["image"] = frames[done:done + take]
-                    files[-1].write(records.view(np.uint8))
-                    done += take
-                    room -= take
+                out.write(start, frames, source.fill)
                 bar.update(len(frames))
-            _finish(files[-1])
+            out.finish()
         finally:
-            for f in files:
-                f.close()
+            out.close()
     return finals
