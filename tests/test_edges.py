@@ -289,17 +289,26 @@ def test_a_write_failure_names_the_file_not_the_temporary(tmp_path, monkeypatch,
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_full_file_system_in_a_subprocess_gives_one_line_and_nothing_behind(tmp_path):
-    """RLIMIT_FSIZE makes writes fail with EFBIG, as a full disk fails them with ENOSPC."""
-    src = tmp_path / "src"
-    src.mkdir()
-    tvips_ks.save(src / "s.tvips", frames(64, 64, 64))
-    out = tmp_path / "out"
-    out.mkdir()
-    code = f"""
+# RLIMIT_FSIZE makes writes fail with EFBIG, as a full disk fails them with ENOSPC.
+_FULL_DISK = """
 import resource, signal, sys
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+"""
+
+
+def _source_and_out(tmp_path, num_frames):
+    src = tmp_path / "src"
+    src.mkdir()
+    tvips_ks.save(src / "s.tvips", frames(num_frames, 64, 64))
+    out = tmp_path / "out"
+    out.mkdir()
+    return src, out
+
+
+def test_a_full_file_system_in_a_subprocess_gives_one_line_and_nothing_behind(tmp_path):
+    src, out = _source_and_out(tmp_path, 64)
+    code = _FULL_DISK + f"""
 import tvips_ks
 import tvips_ks.audit.check
 ds = tvips_ks.open({str(src / 's_000.tvips')!r})
@@ -320,15 +329,8 @@ def test_convert_onto_a_full_file_system_prints_one_line_and_leaves_nothing(tmp_
     """HDF5 used to crash the interpreter (exit 139) when a write failed inside it."""
     pytest.importorskip("h5py")
     pytest.importorskip("zarr")
-    src = tmp_path / "src"
-    src.mkdir()
-    tvips_ks.save(src / "s.tvips", frames(256, 64, 64))
-    out = tmp_path / "out"
-    out.mkdir()
-    code = f"""
-import resource, signal, sys
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+    src, out = _source_and_out(tmp_path, 256)
+    code = _FULL_DISK + """
 from tvips_ks.cli import main
 sys.exit(main([sys.argv[1], sys.argv[2], sys.argv[3]]))
 """
