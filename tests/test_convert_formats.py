@@ -137,17 +137,47 @@ def test_hspy_of_an_imaging_stack_keeps_the_nm_calibration(imaging, tmp_path, co
     assert dx.units == "nm" and dx.scale == pytest.approx(15600 * 2 / 250)
 
 
-def test_zspy_written_by_hyperspy_or_refused_clearly(scan, tmp_path):
+def test_zspy_loads_in_hyperspy_with_axes_and_metadata(scan, tmp_path):
     hs = pytest.importorskip("hyperspy.api")
+    out = tmp_path / "scan.zspy"
+    tvips_ks.convert(scan, out, scan_crop=((2, 10), (0, 16)))
+    expected = np.asarray(scan.data)[2:10]
+    for lazy in (False, True):
+        s = hs.load(out, lazy=lazy)
+        assert np.array_equal(np.asarray(s.data), expected)
+    axes = scan.metadata.axes
+    got = s.axes_manager._axes
+    assert [a.name for a in got] == [a.name for a in axes]
+    assert [a.size for a in got] == [8, 16, 32, 32]
+    for a, b in zip(got, axes):
+        assert (a.scale, a.units) == (b.scale, b.units)
+    assert got[0].offset == pytest.approx(axes[0].offset + 2 * axes[0].scale)
+    assert s.metadata.Acquisition_instrument.TEM.beam_energy == 300.0
+    assert s.metadata.get_item("General.FileIO.0.operation") == "save"
+    start = SCAN["scan_start_frame"]
+    assert np.array_equal(np.asarray(s.original_metadata.frame_index),
+                          start + np.arange(2 * 16, 10 * 16).reshape(8, 16))
+    assert list(tmp_path.iterdir()) == [out]  # no temporary left beside it
+
+
+@pytest.mark.parametrize("compression, codec", [("default", "blosc"), ("gzip", "gzip"),
+                                                (None, None)])
+def test_zspy_compression_is_applied_to_the_data(scan, tmp_path, compression, codec):
+    pytest.importorskip("hyperspy.api")
     zarr = pytest.importorskip("zarr")
     out = tmp_path / "scan.zspy"
-    if hasattr(zarr.storage, "NestedDirectoryStore"):  # RosettaSciIO's zspy writer needs zarr 2
-        tvips_ks.convert(scan, out)
-        assert np.array_equal(hs.load(out).data, np.asarray(scan.data))
-    else:
-        with pytest.raises(tvips_ks.ArgumentError, match="zarr 2.*\\.hspy"):
-            tvips_ks.convert(scan, out)
-        assert not out.exists()
+    options = {} if compression == "default" else {"compression": compression}
+    tvips_ks.convert(scan, out, **options)
+    data = zarr.open_group(str(out), mode="r")["Experiments/example/data"]
+    found = data.metadata.compressor  # a zarr v2 array, as RosettaSciIO writes it
+    assert (found.codec_id if found is not None else None) == codec
+
+
+def test_zspy_refuses_lzf_before_writing(scan, tmp_path):
+    pytest.importorskip("hyperspy.api")
+    with pytest.raises(tvips_ks.ArgumentError, match="compression"):
+        tvips_ks.convert(scan, tmp_path / "scan.zspy", compression="lzf")
+    assert list(tmp_path.iterdir()) == []
 
 
 # -- MRC, TIFF ------------------------------------------------------------------------------
