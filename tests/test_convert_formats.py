@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import warnings
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -247,6 +248,26 @@ def test_smv_one_file_per_frame_read_by_fabio(tmp_path):
         when = datetime.fromtimestamp(1_713_400_000 + k, tz=timezone.utc).astimezone(zone)
         assert h["DATE"] == when.strftime("%a %b %d %H:%M:%S %Y")
         assert float(h["TIME"]) == pytest.approx(1.0)
+
+
+def test_smv_header_is_what_dials_adsc_reader_takes(tmp_path):
+    """The checks and geometry of dxtbx's FormatSMVADSC (DIALS), applied to our header."""
+    fabio = pytest.importorskip("fabio")
+    s = xf416_standin(num_frames=2, width=24, height=16)
+    out = tmp_path / "sweep_##.img"
+    summary = tvips_ks.convert(s.write(tmp_path)[0], out, distance_mm=500, osc_range=0.25,
+                               beam_center=(5, 11))
+    h = fabio.open(summary["paths"][1]).header
+    wanted = {"BEAM_CENTER_X", "BEAM_CENTER_Y", "DISTANCE", "WAVELENGTH", "PIXEL_SIZE",
+              "OSC_START", "OSC_RANGE", "SIZE1", "SIZE2", "BYTE_ORDER", "TIME", "DATE"}
+    assert wanted <= set(h) and "DTREK_DATE_TIME" not in h
+    pixel = float(h["PIXEL_SIZE"])
+    # dxtbx: beam centre (fast, slow) = (BEAM_CENTER_Y, BEAM_CENTER_X); fast = columns
+    fast_mm, slow_mm = float(h["BEAM_CENTER_Y"]), float(h["BEAM_CENTER_X"])
+    assert (slow_mm / pixel, fast_mm / pixel) == pytest.approx((5, 11))
+    assert (int(h["SIZE1"]), int(h["SIZE2"])) == (24, 16)  # SIZE1 = fast = columns
+    time.strptime(h["DATE"], "%a %b %d %H:%M:%S %Y")
+    assert float(h["TIME"]) >= 0 and float(h["OSC_START"]) == pytest.approx(0.25)
 
 
 def test_smv_needs_its_geometry_and_writes_nothing_otherwise(tmp_path):

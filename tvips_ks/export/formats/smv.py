@@ -5,7 +5,8 @@ The header is the text DIALS, XDS and FabIO read (the keys Hattne's
 unsigned 16-bit pixels, ``SIZE1`` (columns) × ``SIZE2`` (rows),
 ``PIXEL_SIZE`` and ``DISTANCE`` in mm, ``WAVELENGTH`` in Å,
 ``OSC_START``/``PHI`` and ``OSC_RANGE`` in degrees, ``BEAM_CENTER_X``/``Y``
-in mm, ``DATE`` (the frame's own time stamp, in the chosen time zone) and
+in mm in ADSC's axes (X along the rows' direction, the slow axis; Y along the
+columns, the fast axis: DIALS's ADSC reader takes (Y, X) as (fast, slow)), ``DATE`` (the frame's own time stamp, in the chosen time zone) and
 ``TIME`` (the exposure: the frame interval), padded with spaces to 512 bytes.
 
 Geometry, each from an option or the series:
@@ -148,8 +149,10 @@ def header(geo: dict, h: int, w: int, k: int, when: datetime | None) -> bytes:
         f"DATE={date};", f"TIME={geo['exposure']:.6f};", f"DISTANCE={geo['distance']:.6f};",
         "TWOTHETA=0.000000;", f"PHI={phi:.6f};", f"OSC_START={phi:.6f};",
         f"OSC_RANGE={geo['osc']:.6f};", f"WAVELENGTH={geo['wavelength']:.8f};",
-        f"BEAM_CENTER_X={geo['cx'] * geo['pixel']:.6f};",
-        f"BEAM_CENTER_Y={geo['cy'] * geo['pixel']:.6f};", "IMAGE_PEDESTAL=0;",
+        # ADSC's (Mosflm's) axes, as DIALS reads them: X along the slow axis (rows),
+        # Y along the fast axis (columns), in mm from the first pixel
+        f"BEAM_CENTER_X={geo['cy'] * geo['pixel']:.6f};",
+        f"BEAM_CENTER_Y={geo['cx'] * geo['pixel']:.6f};", "IMAGE_PEDESTAL=0;",
         "DETECTOR_SN=unknown;", "}",
     ]
     text = ("\n".join(lines) + "\n").encode("ascii")
