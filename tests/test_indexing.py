@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import tvips_ks
+from tvips_ks import indexing
 from builders import Series
 from tvips_ks.scan.arrange import scan_index_map
 
@@ -143,6 +144,25 @@ def test_every_key_gives_numpys_result(written, name, data):
     np.testing.assert_array_equal(got, want)
     if isinstance(got, np.ndarray):
         assert got.flags.writeable  # docs/architecture.md: every result is a writable array
+
+
+@settings(max_examples=int(os.environ.get("TVIPS_KS_INDEXING_EXAMPLES", 150)) * 4,
+          deadline=None)
+@given(data=st.data())
+def test_the_key_is_judged_as_numpy_judges_it(data):
+    """indexing's shortcut (the axes after the last advanced index judged apart) gives
+    numpy's result shape, scalar-ness and exact IndexError message."""
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4),
+                      label="shape")
+    key = data.draw(keys(shape), label="key")
+    want, refused = numpy_result(np.zeros(shape, dtype=np.uint8), key)
+    if refused is not None:
+        assume(isinstance(refused, IndexError))
+        with pytest.raises(IndexError) as err:
+            indexing._judge(key, shape)
+        assert str(err.value) == str(refused)
+        return
+    assert indexing._judge(key, shape) == (want.shape, not isinstance(want, np.ndarray))
 
 
 # -- the examples of issue 12, one by one -----------------------------------------------------

@@ -8,12 +8,17 @@ just the records it needs, for as long as the result lives:
 * a range inside one part is a zero-copy view of a private (copy-on-write)
   map of just its records: writable, and writing never reaches the file or a
   later read;
-* anything else is gathered into a new array, one slice copy per run of
-  consecutive frames, through maps of bounded windows.
+* anything else is gathered into a new array: whole frames with ``preadv``
+  straight into it (one call per run of consecutive records, the frame headers
+  between them read into a scratch buffer), so that nothing but the result is
+  resident and no page fault or unmapping is paid per frame; a pixel
+  selection (``pixels``) through maps of bounded windows, one slice copy per
+  run of consecutive frames.
 
-Before mapping, each file's size is checked against the table, so a file
-that shrank after the series was opened gives a :class:`SeriesError` instead
-of a bus error.  The frame stack, scan arrays, dask tasks, convert and save
+Before mapping or reading, each file's size is checked against the table (and
+a read that comes back short is refused the same way), so a file that shrank
+after the series was opened gives a :class:`SeriesError` instead of a bus
+error or stale zeros.  The frame stack, scan arrays, dask tasks, convert and save
 all read here.
 """
 
@@ -34,6 +39,11 @@ __all__ = ["read_frames", "read_block", "map_records", "WINDOW_BYTES"]
 #: A gather maps at most this many bytes of one file at a time, so its address
 #: space and resident pages stay bounded however scattered the frames are.
 WINDOW_BYTES = 16 * 2**20
+
+#: Buffers per ``preadv`` call (the kernel's limit, ``IOV_MAX``, is 1024 on Linux).
+IOV_BATCH = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16
+PREAD = hasattr(os, "preadv")
+PREAD_BYTES = 2**30
 
 
 def map_records(part: Part, first: int, count: int, dtype: np.dtype, *,
@@ -101,12 +111,16 @@ def read_frames(table: PartTable, frames, pixels: tuple = (), out=None) -> np.nd
     real = wanted[positions]
     owner = table.locate(real)
     window = max(1, WINDOW_BYTES // layout.len_record)
+    direct = PREAD and not pixels and out.flags.c_contiguous and out.dtype == layout.pixel_dtype
     for p in np.unique(owner):
         part = table.used[int(p)]
         sel = np.flatnonzero(owner == p)
         local = real[sel] - part.first_frame
         order = np.argsort(local, kind="stable")  # read in file order, window by window
         local, sel = local[order], sel[order]
+        if direct:
+            _pread_frames(part, layout, local, positions[sel], out)
+            continue
         cuts = np.flatnonzero(np.diff(local // window)) + 1
         for run in np.split(np.arange(local.size), cuts):
             lo, hi = int(local[run[0]]), int(local[run[-1]]) + 1
@@ -117,6 +131,50 @@ def read_frames(table: PartTable, frames, pixels: tuple = (), out=None) -> np.nd
                 view = view[(slice(None), *pixels)]
             _copy_runs(view, src, dst, out)
     return out
+
+
+def _pread_frames(part: Part, layout, local: np.ndarray, dst: np.ndarray,
+                  out: np.ndarray) -> None:
+    """``out[dst] = frames local`` of ``part`` (``local`` sorted), read with ``preadv``."""
+    if local.size == 0:
+        return
+    len_header, len_record = layout.len_frame_header, layout.len_record
+    rows = out.reshape(out.shape[0], -1).view(np.uint8)  # one contiguous row per frame
+    scratch = bytearray(len_header) if len_header else None
+    # runs of consecutive records, cut so that a call holds at most IOV_BATCH buffers
+    # and PREAD_BYTES (one read returns at most 2 GiB - 4 KiB on Linux)
+    limit = (IOV_BATCH + 1) // 2 if len_header else IOV_BATCH
+    limit = max(1, min(limit, PREAD_BYTES // len_record))
+    starts = np.flatnonzero(np.diff(local) != 1) + 1
+    bounds = [0, *starts.tolist(), local.size]
+    try:
+        fd = os.open(part.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise os_error(err, part.path) from None
+    try:
+        end = part.offset + (int(local[-1]) + 1) * len_record
+        check_unchanged(part, os.fstat(fd).st_size, end, part.first_frame + int(local[-1]))
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            for lo in range(a, b, limit):
+                hi = min(b, lo + limit)
+                buffers = []
+                for k in range(lo, hi):
+                    if scratch is not None and k > lo:
+                        buffers.append(scratch)
+                    buffers.append(rows[int(dst[k])])
+                pos = part.offset + int(local[lo]) * len_record + len_header
+                want = (hi - lo) * layout.len_image + (hi - lo - 1) * len_header
+                if os.preadv(fd, buffers, pos) != want:  # short: did the file shrink?
+                    check_unchanged(part, os.fstat(fd).st_size, pos + want,
+                                    part.first_frame + int(local[lo]))
+                    view = map_records(part, int(local[lo]), int(local[hi - 1] - local[lo]) + 1,
+                                       layout.image_dtype)["image"]
+                    for k in range(lo, hi):  # not shrunk: read this run through a map
+                        out[int(dst[k])] = view[int(local[k] - local[lo])]
+    except OSError as err:
+        raise os_error(err, part.path) from None
+    finally:
+        os.close(fd)
 
 
 def read_block(table: PartTable, frame_index, block: tuple) -> np.ndarray:
