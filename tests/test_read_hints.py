@@ -104,11 +104,26 @@ def test_results_are_the_same_without_hints(series, monkeypatch, read):
         assert np.array_equal(with_hints, data[5:35:3])
 
 
+def evicted(path):
+    """``path`` with its pages dropped from the page cache (skips where that cannot be done)."""
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+        os.posix_fadvise(f.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+        if hints._cached(f.fileno(), 0):
+            pytest.skip("the kernel kept the file cached (or cannot say); nothing to test")
+    return path
+
+
 def test_the_hint_is_given_or_skipped_quietly(tmp_path, monkeypatch):
+    if not hints.READ_HINTS or hints._PROBE["flag"] is None:
+        pytest.skip("posix_fadvise or RWF_NOWAIT is not available on this platform")
     path = tmp_path / "f"
     path.write_bytes(b"x" * 10000)
     with open(path, "rb") as f:
-        assert hints.advise_read(f.fileno(), 0, 10000) is hints.READ_HINTS
+        f.read()
+        assert hints.advise_read(f.fileno(), 0, 10000) is False  # cached: nothing to ask
+    with open(evicted(path), "rb") as f:
+        assert hints.advise_read(f.fileno(), 0, 10000) is True
         assert hints.advise_read(f.fileno(), 0, 0) is False
         monkeypatch.setattr(hints, "READ_HINTS", False)
         assert hints.advise_read(f.fileno(), 0, 10000) is False
@@ -122,19 +137,33 @@ def test_the_hint_is_given_or_skipped_quietly(tmp_path, monkeypatch):
 
 
 def test_a_window_is_asked_for_in_steps_that_tile_it(tmp_path, monkeypatch):
-    """Linux reads one read-ahead window per WILLNEED call: a long window takes several."""
-    if not hints.READ_HINTS:
-        pytest.skip("posix_fadvise is not available on this platform")
+    """Linux reads one read-ahead window per WILLNEED call: a long window takes several;
+    the steps whose first page is cached are left out."""
+    if not hints.READ_HINTS or hints._PROBE["flag"] is None:
+        pytest.skip("posix_fadvise or RWF_NOWAIT is not available on this platform")
     calls = []
     real = os.posix_fadvise
     monkeypatch.setattr(os, "posix_fadvise",
                         lambda fd, offset, length, advice: calls.append((offset, length, advice))
                         or real(fd, offset, length, advice))
     monkeypatch.setattr(hints, "READ_STEP", 4096)
+    monkeypatch.setattr(hints, "_cached", lambda fd, offset: offset == 8492)
     path = tmp_path / "f"
     path.write_bytes(bytes(5 * 4096 + 100))
     with open(path, "rb") as f:
         assert hints.advise_read(f.fileno(), 300, 4 * 4096 + 7)
     assert calls == [(300, 4096, os.POSIX_FADV_WILLNEED), (4396, 4096, os.POSIX_FADV_WILLNEED),
-                     (8492, 4096, os.POSIX_FADV_WILLNEED), (12588, 4096, os.POSIX_FADV_WILLNEED),
-                     (16684, 7, os.POSIX_FADV_WILLNEED)]
+                     (12588, 4096, os.POSIX_FADV_WILLNEED), (16684, 7, os.POSIX_FADV_WILLNEED)]
+
+
+def test_the_cache_probe_tells_cached_from_evicted_pages(tmp_path):
+    if hints._PROBE["flag"] is None:
+        pytest.skip("RWF_NOWAIT is not available on this platform")
+    path = tmp_path / "f"
+    path.write_bytes(bytes(range(256)) * 64)
+    with open(path, "rb") as f:
+        f.read()
+        assert hints._cached(f.fileno(), 5000) is True
+    with open(evicted(path), "rb") as f:
+        assert hints._cached(f.fileno(), 5000) is False
+        assert f.read(10) == bytes(range(10))  # the probe reads nothing into the file's use

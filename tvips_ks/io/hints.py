@@ -17,6 +17,7 @@ goes without.  Both exist for data that are not in the page cache:
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import sys
 
@@ -55,17 +56,43 @@ WRITEBACK = _SYNC_FILE_RANGE is not None
 def advise_read(fd: int, offset: int, length: int) -> bool:
     """Ask the kernel to start reading ``length`` bytes of ``fd`` from ``offset``.
 
-    Returns whether the hint was given.  Pages already cached cost a lookup.
+    Returns whether a hint was given.  Steps whose first page is already cached
+    are left out: a ``WILLNEED`` costs a walk of its range even when every page
+    is there (about 0.2 ms per 1 MiB step here, a quarter of the time numpy takes
+    to sum that megabyte), while asking the cache costs one ``preadv`` of a byte
+    with ``RWF_NOWAIT`` (about 3 µs).
     """
     if not READ_HINTS or length <= 0:
         return False
+    given = False
     try:
         for start in range(offset, offset + length, READ_STEP):
+            if _cached(fd, start):
+                continue
             os.posix_fadvise(fd, start, min(READ_STEP, offset + length - start),
                              os.POSIX_FADV_WILLNEED)
+            given = True
     except OSError:  # e.g. a pipe or a file system without it: read as usual
         return False
-    return True
+    return given
+
+
+_PROBE = {"flag": getattr(os, "RWF_NOWAIT", None) if hasattr(os, "preadv") else None}
+
+
+def _cached(fd: int, offset: int) -> bool:
+    """Whether the byte at ``offset`` is in the page cache (False when unknown)."""
+    flag = _PROBE["flag"]
+    if flag is None:
+        return False
+    try:
+        return os.preadv(fd, [bytearray(1)], offset, flag) == 1
+    except BlockingIOError:  # not cached: the read would wait for the disk
+        return False
+    except OSError as err:
+        if err.errno in (errno.EOPNOTSUPP, errno.EINVAL):  # no RWF_NOWAIT: hint every step
+            _PROBE["flag"] = None
+        return False
 
 
 def start_writeback(fd: int, offset: int, length: int) -> bool:
