@@ -16,7 +16,7 @@ from pathlib import Path
 from ..dataset import TvipsDataset
 from ..errors import TvipsError
 from ..export.convert import convert, writer_of
-from ..hyperspy.read import _series_title
+from ..io.naming import series_title
 from .common import (EXIT_ERROR, EXIT_OK, add_scan_options, err, fmt_bytes, message, out, pair,
                      positive_float, scan_options)
 
@@ -161,7 +161,7 @@ def run(args) -> int:
         return EXIT_ERROR
     failed = 0
     for path in args.paths:
-        target = out_dir / (_series_title(Path(path)) + SUFFIX[args.format])
+        target = out_dir / (series_title(Path(path)) + SUFFIX[args.format])
         try:
             _one(args, path, target, options)
         except (TvipsError, OSError) as error:

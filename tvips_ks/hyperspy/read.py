@@ -27,10 +27,8 @@ Conventions (HyperSpy's documented metadata structure; see docs/hyperspy.md):
 from __future__ import annotations
 
 import os
-import re
 from datetime import timezone
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +36,7 @@ from ..errors import require
 from ..format import frame_header_dtype
 from ..generated import tables
 from ..io.headers import read_frame_headers
+from ..io.naming import series_title
 from .times import iso_time
 
 __all__ = ["signal_dict", "to_hyperspy", "SIGNAL_TYPE_DIFFRACTION", "MM_PER_NM",
@@ -72,14 +71,9 @@ def _scalar(value):
     return value
 
 
-def _series_title(path: Path) -> str:
-    stem = Path(path).stem
-    return re.sub(r"_\d{3}$", "", stem) or stem
-
-
 def _metadata(ds) -> dict:
     meta = ds.metadata
-    general = {"original_filename": os.path.basename(ds.path), "title": _series_title(ds.path)}
+    general = {"original_filename": os.path.basename(ds.path), "title": series_title(ds.path)}
     if meta.acquisition_time is not None:
         moment = meta.acquisition_time.astimezone(timezone.utc)
         general.update(date=moment.date().isoformat(), time=iso_time(moment), time_zone="UTC")
@@ -166,7 +160,7 @@ def signal_dict(ds, lazy: bool = False) -> dict:
     }
 
 
-def _signal_type_known(signal_type: str) -> bool:
+def signal_type_known(signal_type: str) -> bool:
     from hyperspy.extensions import ALL_EXTENSIONS
 
     return any(signal_type == spec.get("signal_type")
@@ -185,6 +179,6 @@ def to_hyperspy(ds, lazy: bool = False):
     dict2signal = require("hyperspy.io", extra="hyperspy", purpose="to_hyperspy()").dict2signal
     d = signal_dict(ds, lazy=lazy)
     signal_type = d["metadata"]["Signal"].get("signal_type")
-    if signal_type and not _signal_type_known(signal_type):
+    if signal_type and not signal_type_known(signal_type):
         del d["metadata"]["Signal"]["signal_type"]
     return dict2signal(d, lazy=lazy)

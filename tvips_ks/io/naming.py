@@ -76,6 +76,11 @@ def parse_series_name(path: str | os.PathLike) -> tuple[SeriesName, int | None]:
         path=path)
 
 
+def series_title(path: str | os.PathLike) -> str:
+    """The series' name alone: ``scan`` for ``…/scan_001.tvips`` or ``…/scan.tvips``."""
+    return parse_series_name(path)[0].stem
+
+
 @dataclass(frozen=True)
 class SeriesFiles:
     """The files of one series as found on disk."""

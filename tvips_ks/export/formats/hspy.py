@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from ...errors import ArgumentError, require
-from ...hyperspy.read import _signal_type_known, signal_dict
+from ...hyperspy.read import signal_dict, signal_type_known
 from ...io.daskio import to_dask
 
 NAME = "hspy"
@@ -70,7 +70,7 @@ def signal(job):
     if plan.record:
         d["original_metadata"]["tvips_ks_processing"] = plan.record
     signal_type = d["metadata"]["Signal"].get("signal_type")
-    if signal_type and not _signal_type_known(signal_type):
+    if signal_type and not signal_type_known(signal_type):
         del d["metadata"]["Signal"]["signal_type"]
     return dict2signal(d, lazy=True)
 

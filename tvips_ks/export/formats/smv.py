@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 
 from ...errors import ArgumentError
-from ...hyperspy.read import _series_title
+from ...io.naming import series_title
 from ...timing import frame_times_ms
 
 NAME = "smv"
@@ -61,7 +61,7 @@ def names(job) -> list[Path]:
     """The file of each position."""
     out, n = job.out, job.plan.num_positions
     if out.is_dir() or out.suffix.lower() != ".img":
-        out = out / f"{_series_title(job.ds.path)}_#####.img"
+        out = out / f"{series_title(job.ds.path)}_#####.img"
     match = list(re.finditer(r"#+", out.name))
     first = int(job.opts["first_number"])
     if first < 0:
