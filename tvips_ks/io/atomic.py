@@ -15,10 +15,9 @@ import errno
 import os
 import shutil
 import uuid
-import warnings
 from pathlib import Path
 
-from ..errors import TvipsWarning, WriteError
+from ..errors import TvipsWarning, WriteError, warn
 
 __all__ = ["AtomicOutputs"]
 
@@ -143,8 +142,8 @@ class AtomicOutputs:
             except OSError:
                 leftover.append(backup)
         if leftover:
-            warnings.warn(TvipsWarning(
+            warn(TvipsWarning(
                 f"the new files are in place, but the previous ones could not be removed: "
-                f"{', '.join(str(p) for p in leftover)}; delete them by hand"), stacklevel=4)
+                f"{', '.join(str(p) for p in leftover)}; delete them by hand"))
 
 

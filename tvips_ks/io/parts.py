@@ -9,13 +9,12 @@ It pickles to paths and a few integers, so it travels to dask workers.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import SeriesError, TruncatedRecordError, TruncatedRecordWarning
+from ..errors import SeriesError, TruncatedRecordError, TruncatedRecordWarning, warn
 from ..format import RecordLayout
 from ..generated import tables
 from .files import regular_file_size, starts_like_main_header
@@ -135,11 +134,10 @@ def build_part_table(paths: list[Path], layout: RecordLayout, *,
                 f"over); {what}. Move it away (and the parts after it) or open with "
                 f"permissive=True to drop the partial record", path=part.path,
                 offset=part.byte_range[1])
-        warnings.warn(TruncatedRecordWarning(
+        warn(TruncatedRecordWarning(
             f"{part.path}: dropping a partial record of {rest} bytes at byte "
             f"{part.byte_range[1]} (of {layout.len_record} per record); the acquisition "
-            f"probably stopped mid-frame. {part.num_frames} whole frames in this part are read."),
-            stacklevel=4)
+            f"probably stopped mid-frame. {part.num_frames} whole frames in this part are read."))
     table = PartTable(parts, layout)
     if table.num_frames == 0:
         _refuse_empty(parts, layout)

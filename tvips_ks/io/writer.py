@@ -14,7 +14,6 @@ series is replaced only with ``overwrite=True``, surplus parts included.
 from __future__ import annotations
 
 import math
-import warnings
 from datetime import datetime, timezone
 from numbers import Integral, Real
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..arrays import LazyArray
-from ..errors import ArgumentError, SeriesError, TvipsWarning
+from ..errors import ArgumentError, SeriesError, TvipsWarning, warn
 from ..format import LEN_FILLER, RecordLayout, tem_mode_code
 from ..generated import tables
 from ..hyperspy.write import save_arguments_from_signal
@@ -54,9 +53,9 @@ def _pixel_dtype(data) -> np.dtype:
             f"value range, rather than writing {dtype} bit patterns that readers would "
             f"misinterpret")
     if dtype.itemsize * 8 not in _CAMERA_BITS:
-        warnings.warn(TvipsWarning(
+        warn(TvipsWarning(
             f"writing {dtype.itemsize * 8}-bit pixels: RosettaSciIO and tvips-ks read them, but "
-            f"camera software and LiberTEM read 8- and 16-bit series only"), stacklevel=3)
+            f"camera software and LiberTEM read 8- and 16-bit series only"))
     return dtype
 
 
@@ -72,9 +71,9 @@ def _u4(name: str, value) -> int:
         raise ArgumentError(f"{name}={value!r} does not fit the format's unsigned 32-bit field "
                             f"(0 to {_U4_MAX})")
     if rounded != value:
-        warnings.warn(TvipsWarning(
+        warn(TvipsWarning(
             f"{name}={value!r} is stored as the integer {rounded}: the main header holds "
-            f"whole numbers only"), stacklevel=4)
+            f"whole numbers only"))
     return rounded
 
 

@@ -23,11 +23,10 @@ did not come from consecutive frames.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from ..errors import ArgumentError, TvipsWarning
+from ..errors import ArgumentError, TvipsWarning, warn
 from .options import as_int, as_shape, normalize_winding_axis
 
 __all__ = ["scan_index_map", "index_map_from_rotator", "apply_winding", "MAX_PADDED_POSITIONS"]
@@ -127,9 +126,9 @@ def scan_index_map(num_frames, scan_shape, scan_start_frame=0,
             f"mark the missing positions -1, or give a smaller scan_shape or "
             f"an earlier scan_start_frame")
     if start >= num_frames or end <= 0:
-        warnings.warn(TvipsWarning(
+        warn(TvipsWarning(
             f"scan_shape {shape} from frame {start} holds no frame of the {num_frames} in the "
-            f"series: every position reads as zeros. Check scan_start_frame"), stacklevel=3)
+            f"series: every position reads as zeros. Check scan_start_frame"))
         return np.full(shape, -1, dtype=np.int64)
 
     index = np.arange(start, end, dtype=np.int64).reshape(shape)
