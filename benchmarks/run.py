@@ -828,16 +828,23 @@ def section_notes(info, common, le_why):
               "RSS counts the mapped chunks in flight): two 64 MiB chunks in flight add "
               "about 145 MiB to the imports, and dask.array's imports here (sparse, numba "
               "and scipy, which LiberTEM installs) already take 133 MiB, so the peak is "
-              "about 280 MiB, over the 256 MiB target.",
+              "about 280 MiB, over the 256 MiB target (in a venv of tvips-ks and its extras "
+              "alone, dask.array imports 46 MiB: see benchmarks/memory_results.md). "
+              "Read-ahead hints are asked only for the 1 MiB steps whose first page is not "
+              "in the page cache (a one-byte `preadv` with `RWF_NOWAIT`): a `WILLNEED` walks "
+              "its range even when every page is cached, and 64 of them per 64 MiB chunk "
+              "took 11–28 ms at load 4 here, against about 0.2 ms for the 64 probes.",
               "The LocalCluster row runs the same graph with one worker process per core; "
               "its ratio to the threaded row is the per-task cost of dask.distributed "
               "(scheduler round trips over TCP) against the same 64 MiB tasks."],
         "c": ["1,000 frames drawn at random (seeded) from the whole series, in random order. "
               "Time includes opening. `random.tvips_ks@small` and `@100` show the cost follows "
-              "the frames read, not the size of the series. The peak RSS of the memory-mapped "
-              "rows (numpy, `.data[idx]`) counts the page-cache pages the kernel maps around "
-              "each frame read, not memory allocated; `.to_dask()[idx]` maps one chunk per task "
-              "and drops it."],
+              "the frames read, not the size of the series. `.data[idx]` reads whole frames "
+              "with `preadv` straight into the result, one call per run of consecutive "
+              "records (the frame headers between them into a scratch buffer): no map, no "
+              "page fault, nothing resident but the result. The numpy row's peak RSS counts "
+              "the page-cache pages the kernel maps around each frame it touches; "
+              "`.to_dask()[idx]` maps one chunk per task and drops it."],
         "d": [f"Scan {rows}×{cols} starting at frame {common['scan_start_frame']}, "
               f"winding_scan_axis='x', hysteresis={common['hysteresis']}: RosettaSciIO's "
               f"semantics, checked position by position against a numpy reference. The "
@@ -848,9 +855,10 @@ def section_notes(info, common, le_why):
               f"hysteresis roll, reversed rows as negative strides. Those views cost one "
               f"dask task each, and a snake of short rows makes many small ones: where the "
               f"extra tasks would cost more than copying (about 6 MiB of copy per task), "
-              f"the snake is gathered instead, into 32 MiB buffers that are reused once no "
-              f"chunk refers to them. That copy, or those tasks, is what (d) costs over "
-              f"(b)."],
+              f"the snake is gathered instead, with `preadv` (one call per run of records, "
+              f"each frame read straight to its position, reversed rows included) into "
+              f"32 MiB buffers that are reused once no chunk refers to them. That copy, or "
+              f"those tasks, is what (d) costs over (b)."],
         "e": ["Every writer's time includes an fsync of each file it wrote (tvips_ks.save "
               "always makes its parts durable before renaming them into place), so the disk "
               "is part of these figures; the input is an in-memory uint16 array of the same "
