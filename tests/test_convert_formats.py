@@ -174,6 +174,19 @@ def test_zspy_compression_is_applied_to_the_data(scan, tmp_path, compression, co
     assert (found.codec_id if found is not None else None) == codec
 
 
+def test_zspy_from_the_command_line_uncompressed(tmp_path):
+    hs = pytest.importorskip("hyperspy.api")
+    zarr = pytest.importorskip("zarr")
+    out = tmp_path / "scan.zspy"
+    proc = cli("convert", EXAMPLE, out, "--scan-shape", "12,16", "--scan-start-frame", "5",
+               "--compression", "none")
+    assert proc.returncode == 0, proc.stderr
+    assert zarr.open_group(str(out), mode="r")["Experiments/example/data"].metadata.compressor \
+        is None
+    assert np.array_equal(hs.load(out).data,
+                          np.asarray(tvips_ks.open(EXAMPLE, **SCAN).data))
+
+
 def test_zspy_refuses_lzf_before_writing(scan, tmp_path):
     pytest.importorskip("hyperspy.api")
     with pytest.raises(tvips_ks.ArgumentError, match="compression"):
