@@ -72,3 +72,36 @@ def test_a_file_that_shrank_is_refused_not_read_as_zeros(series):
     assert np.array_equal(read_frames(table, np.array([0, 31])), data[[0, 31]])
     with pytest.raises(tvips_ks.SeriesError, match="shorter than when the series was opened"):
         read_frames(table, np.array([0, 35]))
+
+
+# -- writing in pieces (tvips_ks.io.partwriter.write_fully) ---------------------------------
+
+class ShortWriter:
+    """A file object whose writes take at most ``limit`` bytes, or none."""
+
+    name = "stand-in"
+
+    def __init__(self, limit):
+        self.limit, self.calls, self.data = limit, [], bytearray()
+
+    def write(self, view):
+        self.calls.append(len(view))
+        taken = bytes(view[:self.limit])
+        self.data += taken
+        return len(taken)
+
+
+def test_write_fully_writes_everything_in_pieces_and_again_after_short_writes(monkeypatch):
+    from tvips_ks.io import partwriter
+    monkeypatch.setattr(partwriter, "WRITE_PIECE", 8)
+    data = np.arange(30, dtype=np.uint16)  # 60 bytes
+    f = ShortWriter(limit=5)
+    assert partwriter.write_fully(f, data) == 60
+    assert bytes(f.data) == data.tobytes()
+    assert max(f.calls) <= 8 and len(f.calls) == 12
+
+
+def test_write_fully_refuses_a_write_that_takes_nothing():
+    from tvips_ks.io import partwriter
+    with pytest.raises(OSError, match="took no bytes.*stand-in"):
+        partwriter.write_fully(ShortWriter(limit=0), b"abc")

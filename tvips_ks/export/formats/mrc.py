@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ...errors import ArgumentError, require
+from ...io.partwriter import write_fully
 
 NAME = "mrc"
 SUFFIXES = (".mrc",)
@@ -55,12 +56,12 @@ def write(temps, job):
         head = mrc.header.copy()
     frame_bytes = int(np.prod(plan.frame_shape)) * np.dtype(stored).itemsize
     lo, hi, total, squares, done = math.inf, -math.inf, 0.0, 0.0, 0
-    with open(temps[0], "r+b") as f:
+    with open(temps[0], "r+b", buffering=0) as f:
         for _, block in job.blocks():
             block = np.ascontiguousarray(block, dtype=stored)
             count = int(np.prod(block.shape[:-2]))
             f.seek(data_offset + done * frame_bytes)
-            f.write(memoryview(block).cast("B"))
+            write_fully(f, block)
             done += count
             lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
             for frame in block.reshape(count, -1):  # one frame of float64 at a time

@@ -1,8 +1,9 @@
 """``.npy`` with a sidecar ``OUT.headers.npz`` (main header, frame headers, index, attrs).
 
 The array's header comes from numpy (``open_memmap``); the blocks are then
-written with plain file writes at their offsets, so no page of the output
-stays mapped.
+written with plain file writes at their offsets (in pieces, as the
+series writer does: :func:`tvips_ks.io.partwriter.write_fully`), so no
+page of the output stays mapped.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import numpy as np
 
 from ...errors import ArgumentError
+from ...io.partwriter import write_fully
 from .common import attrs_of, frame_index_of
 
 NAME = "npy"
@@ -42,10 +44,10 @@ def write(temps, job):
     data_offset = arr.offset
     del arr
     row = [int(np.prod(shape[i + 1:], dtype=np.int64)) for i in range(len(shape))]
-    with open(temps[0], "r+b") as f:
+    with open(temps[0], "r+b", buffering=0) as f:
         for slices, block in job.blocks():
             block = np.ascontiguousarray(block, dtype=dtype)
             first = sum(s.start * r for s, r in zip(slices, row))
             f.seek(data_offset + first * dtype.itemsize)
-            f.write(memoryview(block).cast("B"))
+            write_fully(f, block)
     write_sidecar(temps[1], job.ds, plan)
