@@ -6,9 +6,10 @@ once all are written (before any is renamed into place).  Speed here is memory t
 
 * the records of a batch are built in one buffer allocated once, so no
   batch pays for fresh pages (zeroing them, and faulting them in);
-* a batch goes to the kernel in writes of ``WRITE_PIECE`` bytes: one 32 MiB
-  ``write(2)`` took 2–4 times as long here as the same bytes in 1 MiB pieces
-  (measured through ``save`` and ``.npy`` conversion, alternating);
+* a batch goes to the kernel in writes of ``WRITE_PIECE`` bytes: 32 MiB
+  ``write(2)`` calls took about 1.4–1.5 times as long here (medians; up to 4
+  times in single runs) as the same bytes in 1 MiB pieces, measured through
+  ``save`` of 2 GiB and ``.npy`` conversion, alternating the two;
 * its pages are handed to the disk at once (:func:`hints.start_writeback`),
   so the disk writes while the next batch is built, and the ``fsync`` calls
   at the end wait for little;
