@@ -207,6 +207,8 @@ def test_mrc_read_back_with_voxel_size(imaging, tmp_path):
         assert float(mrc.voxel_size.x) == pytest.approx(15600 * 2 / 250 * 10, rel=1e-6)
         assert float(mrc.header.dmax) == s.images.max()
         assert float(mrc.header.dmean) == pytest.approx(s.images.mean(), rel=1e-6)
+        assert float(mrc.header.dmin) == s.images.min()
+        assert float(mrc.header.rms) == pytest.approx(s.images.astype(float).std(), rel=1e-5)
         assert mrcfile.validate(str(out), print_file=open("/dev/null", "w"))
 
 

@@ -42,6 +42,10 @@ def voxel_size(plan) -> float:
     return 0.0
 
 
+#: Values converted to float64 at a time for the statistics (8 MiB).
+STATS_STEP = 2**20
+
+
 def write(temps, job):
     mrcfile = require("mrcfile", extra="convert", purpose="writing MRC")
     plan = job.plan
@@ -64,10 +68,11 @@ def write(temps, job):
             write_fully(f, block)
             done += count
             lo, hi = min(lo, float(block.min())), max(hi, float(block.max()))
-            for frame in block.reshape(count, -1):  # one frame of float64 at a time
-                values = frame.astype(np.float64)
+            flat = block.reshape(-1)
+            for start in range(0, flat.size, STATS_STEP):  # float64 a megavalue at a time
+                values = flat[start:start + STATS_STEP].astype(np.float64)
                 total += float(values.sum())
-                squares += float(values @ values)
+                squares += float(np.square(values, out=values).sum())  # no BLAS call per frame
     count = n * int(np.prod(plan.frame_shape))
     mean = total / count
     # patched in place: reopening with mrcfile would rewrite (and cut) the data it did not load
