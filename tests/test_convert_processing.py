@@ -214,3 +214,33 @@ def test_a_path_is_opened_with_open_kwargs(data, tmp_path, capsys):
     assert "converting to npy" in capsys.readouterr().err  # the progress bar, when asked for
     with pytest.raises(tvips_ks.ArgumentError, match="open the series with them"):
         tvips_ks.convert(tvips_ks.open(EXAMPLE), tmp_path / "q.npy", open_kwargs=SCAN)
+
+
+def test_blocks_come_in_order_with_a_bounded_number_read_ahead(scan, data, monkeypatch):
+    """Plan.blocks reads AHEAD blocks in worker threads, in order, never more at once."""
+    import threading
+    import time
+
+    from tvips_ks.export import process
+
+    plan = make_plan(scan, linscale=(0, 4000))
+    real, lock = process.Plan.read, threading.Lock()
+    state = {"read": 0, "yielded": 0, "most": 0}
+
+    def read(self, slices):
+        time.sleep(0.002 * (hash(str(slices)) % 3))  # finish out of order
+        out = real(self, slices)
+        with lock:
+            state["read"] += 1
+            state["most"] = max(state["most"], state["read"] - state["yielded"])
+        return out
+    monkeypatch.setattr(process.Plan, "read", read)
+    got, rows = [], 0
+    for slices, block in plan.blocks(block_bytes=16 * 32 * 32 * 2):  # a scan row a block
+        state["yielded"] += 1
+        assert slices[0].start == rows  # in order
+        rows = slices[0].stop
+        got.append(block)
+    assert rows == data.shape[0] and len(got) > process.AHEAD + 1
+    assert np.array_equal(np.concatenate(got), scaled(data, 0, 4000))
+    assert 1 <= state["most"] <= process.AHEAD + 1

@@ -21,8 +21,10 @@ with fewer frames than that they are exact over the whole selection.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -36,6 +38,8 @@ from ..metadata import Axis
 __all__ = ["Plan", "make_plan", "sum_dtype", "scale_lut", "hot_from_mean", "SAMPLE_FRAMES"]
 
 SAMPLE_FRAMES = 256
+#: Blocks read and processed ahead of the writer, each in a thread of its own.
+AHEAD = max(1, min(2, os.cpu_count() or 1))
 LUT_SPAN = 2**20  # values in the table of a wider integer's scaling
 _MEDIAN_BAND_ROWS = 128  # rows of the mean pattern median-filtered at a time
 
@@ -188,19 +192,22 @@ class Plan:
     def blocks(self, block_bytes: int):
         """``(slices, block)`` over every block in C order of the positions.
 
-        The next block is read and processed in a worker thread while the
-        caller writes this one (numpy and the kernel release the GIL), so at
-        most two blocks are held.
+        The next ``AHEAD`` blocks are read and processed in worker threads while
+        the caller writes this one (numpy and the kernel release the GIL), so
+        processing that costs more than the copy (scaling, binning) uses every
+        core, and at most ``AHEAD + 1`` blocks are held.
         """
         order = iter_blocks(self.nav_shape, self.chunks(block_bytes))
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            ahead = None
+        pending = collections.deque()
+        with ThreadPoolExecutor(max_workers=AHEAD) as pool:
             for slices in order:
-                current, ahead = ahead, (slices, pool.submit(self.read, slices))
-                if current is not None:
-                    yield current[0], current[1].result()
-            if ahead is not None:
-                yield ahead[0], ahead[1].result()
+                pending.append((slices, pool.submit(self.read, slices)))
+                if len(pending) > AHEAD:
+                    done_slices, future = pending.popleft()
+                    yield done_slices, future.result()
+            while pending:
+                done_slices, future = pending.popleft()
+                yield done_slices, future.result()
 
 
 def _sample(table, index: np.ndarray, limit: int) -> np.ndarray:

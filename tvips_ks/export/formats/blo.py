@@ -26,6 +26,7 @@ import numpy as np
 
 from ... import __version__
 from ...errors import ArgumentError
+from ...io.partwriter import WRITE_PIECE
 
 NAME = "blo"
 SUFFIXES = (".blo",)
@@ -106,10 +107,17 @@ def note(job) -> bytes:
 
 
 def _write_records(fd: int, heads: np.ndarray, frames: np.ndarray) -> None:
-    """Each frame after its 6-byte head, gathered by the kernel (no copy of the frames)."""
+    """Each frame after its 6-byte head, gathered by the kernel (no copy of the frames).
+
+    A call carries at most ``IOV_BATCH`` buffers and about ``WRITE_PIECE`` bytes
+    (large single writes are slower here: :mod:`tvips_ks.io.partwriter`).
+    """
+    if len(frames) == 0:
+        return
     pieces = [memoryview(a) for pair in zip(heads, frames) for a in pair]
-    for i in range(0, len(pieces), IOV_BATCH):
-        batch = pieces[i:i + IOV_BATCH]
+    per_call = max(2, min(IOV_BATCH, 2 * (WRITE_PIECE // max(1, frames[0].nbytes + 6))))
+    for i in range(0, len(pieces), per_call):
+        batch = pieces[i:i + per_call]
         done = os.writev(fd, batch)
         want = sum(p.nbytes for p in batch)
         if done < want:  # a short write (a full disk, a signal): finish it plainly
