@@ -228,7 +228,7 @@ def main(argv=None):
         if outcome == "wrong":
             wrongs.append(f"- {kind} {shape} {pattern} h={h} ends={ends} seed={seed}: {text}")
         if args.verbose and outcome != "correct":
-            print(outcome, kind, shape, pattern, h, ends, seed, text[:300], flush=True)
+            print(outcome, kind, shape, pattern, h, ends, seed, text[:700], flush=True)
     elapsed = time.perf_counter() - t_all
     order = ["all scans", "≥ 12 rows", "< 12 rows"] + sorted(
         k for k in by if k.startswith("specimen")) + ["fly-back", "snake"] + sorted(

@@ -22,7 +22,7 @@ from .arrange import scan_index_map
 from .layouts import (MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of,
                       open_arguments)
 from .result import ScanDetection
-from .signals import DETECTORS, NAMES, scan_signals
+from .signals import DETECTORS, NAMES, pattern_channels, scan_signals
 
 __all__ = ["from_image", "refusal"]
 
@@ -107,6 +107,14 @@ def _constant_ends(signals):
     return (lead if lead >= 2 else 0), (trail if n - trail >= 2 else n)
 
 
+def with_patterns(signals, names, binned):
+    """The detectors and the principal components of the binned patterns of
+    the same frames, as channels ``(K, L)`` and their names."""
+    comps = pattern_channels(binned)
+    return (np.concatenate([signals, comps]),
+            list(names) + [f"pattern component {k + 1}" for k in range(len(comps))])
+
+
 def weights_text(weights):
     used = [f"{k} {w:.2f}" for k, w in sorted(weights.items(), key=lambda kv: -kv[1])
             if w >= 0.005]
@@ -133,7 +141,7 @@ def from_image(frames, n, notes):
     found = "; ".join(notes) + ("; " if notes else "")
     if n < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"{n} frame(s) are too few (need {MIN_ROWS * MIN_ROW_LENGTH})")
-    signals = scan_signals(frames)
+    signals, binned = scan_signals(frames, patterns=True)
     first, last = _junk_ends(signals[0], signals[4])
     if last - first < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"the virtual bright field of {n} frames is constant or dark throughout")
@@ -155,14 +163,15 @@ def from_image(frames, n, notes):
     if last - first < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"only {max(last - first, 0)} frame(s) are neither blank nor constant")
     count = last - first
-    seen = examine(signals[:4, first:last], names, count // MIN_ROWS, count)
+    channels, labels = with_patterns(signals[:4, first:last], names, binned[first:last])
+    seen = examine(channels, labels, count // MIN_ROWS, count)
     weights = seen.weights
     shapes = [(count // w, w) for w in seen.widths if count // w >= MIN_ROWS]
     layouts = layouts_of(seen.z, shapes)
     if not layouts or not any(weights.values()):
         _refuse(found, f"no row length leaves {MIN_ROWS} rows of the {count} scan frames, "
                        "or no detector shows structure")
-    decision = decide(layouts, weights)
+    decision = decide(layouts, weights, seen.floor)
     if not decision.clear:
         raise ScanDetectionError(refusal(found, decision, first))
     best = decision.best

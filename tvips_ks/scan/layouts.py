@@ -57,7 +57,7 @@ MAX_ASPECT = 4
 #: Frames a detector is averaged over for its smoothed channels (a smooth
 #: specimen comes out of Poisson noise; the row ends are left out of the
 #: scores over half the longest).
-SMOOTH = (5,)
+SMOOTH = ()
 #: Lags of the structure function kept as row-length candidates.
 TOP_LAGS = 4
 
@@ -90,6 +90,7 @@ class Evidence(NamedTuple):
     weights: dict  # channel name -> weight
     lags: list  # lags at which frames are most alike, clearest first
     widths: list  # row lengths worth trying
+    floor: float = 0.0  # mismatch of noise alone (frames of the same place), estimated
 
 
 def _smoothed(x, m):
@@ -178,17 +179,20 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     if count is not None:  # every row length that explains every frame
         k = np.arange(min_width, max_width + 1)
         widths |= set(k[count % k == 0].tolist())
-    return Evidence(z, weights, lags, sorted(k for k in widths if min_width <= k <= max_width))
+    # Noise alone keeps even frames of the same place apart: extrapolated
+    # from neighbours 1 and 2 frames apart (for a smooth specimen the
+    # difference grows about as the square of the distance, so the straight
+    # line under-estimates it, which is the safe side).
+    dz = (d[:, 1:3] * (w / total)[:, None]).sum(axis=0) if total > 0 else np.zeros(2)
+    floor = float(np.clip(2.0 * dz[0] - dz[1], 0.0, dz[0]))
+    return Evidence(z, weights, lags, sorted(k for k in widths if min_width <= k <= max_width),
+                    floor)
 
 
 def _layout(z, n, shape, winding, hysteresis):
+    # Every column counts: the hysteresis of open() is a cyclic shift, so
+    # in the right layout even the wrapped columns line up.
     index = scan_index_map(n, shape, 0, winding, hysteresis)
-    # Columns near the ends of a row are left out: there the smoothed
-    # channels mix in the frames before a turn, and a hysteresis wraps.
-    # The same columns for every layout of a width, so that they compare fairly.
-    edge = max(SMOOTH) // 2 + min(MAX_HYSTERESIS, (shape[1] - 1) // 2)
-    if shape[1] > 2 * edge + 2:
-        index = index[:, edge:shape[1] - edge]
     a, b = index[:-1].ravel(), index[1:].ravel()
     cost = np.full(n, np.nan)
     cost[a] = ((z[:, a] - z[:, b]) ** 2).sum(axis=0)
@@ -278,16 +282,18 @@ def _needed(best, rival):
     return MARGIN_EXACT if best.left_over == 0 else MARGIN_LEFT_OVER
 
 
-def _folded(best, other):
+def _folded(best, other, floor=0.0):
     """Whether ``other``, of a width k times shorter or longer than
     ``best``'s and the same frames, fits too nearly as well to rule out."""
     rows, width = best.shape
     if other.shape[0] * other.shape[1] != rows * width or other.shape[1] == width:
         return False
+    # Compared above the noise floor: at low dose both sit on it.
+    ours, theirs = best.mismatch - floor, other.mismatch - floor
     if width % other.shape[1] == 0:
-        return other.mismatch <= FINER * best.mismatch
+        return theirs <= FINER * ours
     if other.shape[1] % width == 0:
-        return other.mismatch <= COARSER * best.mismatch
+        return theirs <= COARSER * ours
     return False
 
 
@@ -298,7 +304,7 @@ def _consistent(pieces):
     return min(pieces) > -0.5 * float(np.mean(pieces)) and np.mean(pieces) > 0
 
 
-def decide(layouts, weights):
+def decide(layouts, weights, floor=0.0):
     """The best layout, its closest rival and whether it wins clearly.
 
     Layouts are ranked by mismatch.  The winner must beat every other layout
@@ -327,7 +333,7 @@ def decide(layouts, weights):
     # be a lattice's period, not a row.
     failing += [scores[id(t)][:4] + (t, "; a row length k times shorter or longer fits "
                                         "nearly as well (a periodic specimen?)")
-                for t in ranked[1:] if _folded(best, t)]
+                for t in ranked[1:] if _folded(best, t, floor)]
     # Frames one lattice period (or several rows) apart are alike too: a
     # winner many times longer than wide or wide than long is more likely a
     # periodic specimen than a scan, and is not taken.

@@ -116,7 +116,7 @@ def from_rotator(headers, n, frames, image_content, notes):
                 "pass winding_scan_axis='x' if rows zig-zag, or call "
                 "detect_scan(..., image_content=True))")
     else:
-        decision = decide(layouts_of(evidence.z, [shape]), evidence.weights)
+        decision = decide(layouts_of(evidence.z, [shape]), evidence.weights, evidence.floor)
         best, rival = decision.best, decision.rival
         if decision.clear:
             winding, hysteresis = best.winding, best.hysteresis
@@ -153,7 +153,7 @@ def _rotator_row_length(evidence, num_points):
         return None, ("the image content shows no row length that divides "
                       f"{num_points} (lags where frames are most alike: "
                       f"{', '.join(map(str, lags[:4])) or 'none'})")
-    decision = decide(layouts_of(evidence.z, shapes), evidence.weights)
+    decision = decide(layouts_of(evidence.z, shapes), evidence.weights, evidence.floor)
     if not decision.clear:
         return None, (f"the image content fits {account(decision.best)} hardly better "
                       f"than {account(decision.rival)} ({decision.margin:.1f} standard "
