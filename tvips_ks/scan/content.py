@@ -20,9 +20,9 @@ import numpy as np
 from ..errors import ScanDetectionError
 from .arrange import scan_index_map
 from .layouts import (MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of,
-                      open_arguments)
+                      open_arguments, shapes_of)
 from .result import ScanDetection
-from .signals import DETECTORS, NAMES, pattern_channels, scan_signals
+from .signals import DETECTORS, NAMES, scan_signals, with_patterns
 
 __all__ = ["from_image", "refusal"]
 
@@ -107,14 +107,6 @@ def _constant_ends(signals):
     return (lead if lead >= 2 else 0), (trail if n - trail >= 2 else n)
 
 
-def with_patterns(signals, names, binned):
-    """The detectors and the principal components of the binned patterns of
-    the same frames, as channels ``(K, L)`` and their names."""
-    comps = pattern_channels(binned)
-    return (np.concatenate([signals, comps]),
-            list(names) + [f"pattern component {k + 1}" for k in range(len(comps))])
-
-
 def weights_text(weights):
     used = [f"{k} {w:.2f}" for k, w in sorted(weights.items(), key=lambda kv: -kv[1])
             if w >= 0.005]
@@ -166,7 +158,7 @@ def from_image(frames, n, notes):
     channels, labels = with_patterns(signals[:4, first:last], names, binned[first:last])
     seen = examine(channels, labels, count // MIN_ROWS, count)
     weights = seen.weights
-    shapes = [(count // w, w) for w in seen.widths if count // w >= MIN_ROWS]
+    shapes = shapes_of(seen.widths, count)
     layouts = layouts_of(seen.z, shapes)
     if not layouts or not any(weights.values()):
         _refuse(found, f"no row length leaves {MIN_ROWS} rows of the {count} scan frames, "

@@ -31,7 +31,8 @@ import numpy as np
 
 from .arrange import scan_index_map
 
-__all__ = ["Layout", "Decision", "Evidence", "examine", "structure", "layouts_of", "decide",
+__all__ = ["Layout", "Decision", "Evidence", "examine", "structure", "layouts_of", "shapes_of",
+           "decide",
            "describe", "account", "open_arguments"]
 
 #: Shortest row (frames) and fewest rows the image-content method accepts.
@@ -304,6 +305,25 @@ def _consistent(pieces):
     return min(pieces) > -0.5 * float(np.mean(pieces)) and np.mean(pieces) > 0
 
 
+def _dips(layouts):
+    """ids of the layouts that fit better than every layout of a row one
+    frame shorter and one frame longer."""
+    best_of = {}
+    for t in layouts:
+        best_of[t.shape[1]] = min(best_of.get(t.shape[1], math.inf), t.mismatch)
+    return {id(t) for t in layouts
+            if t.mismatch < min(best_of.get(t.shape[1] - 1, math.inf),
+                                best_of.get(t.shape[1] + 1, math.inf))}
+
+
+def shapes_of(widths, count, min_rows=MIN_ROWS):
+    """The shapes ``(count // w, w)`` of ``widths`` and of the row lengths one
+    shorter and one longer (the references of :func:`_dips`), with at least
+    ``min_rows`` rows."""
+    every = {v for w in widths for v in (w - 1, w, w + 1) if v >= 2}
+    return [(count // w, w) for w in sorted(every) if count // w >= min_rows]
+
+
 def decide(layouts, weights, floor=0.0):
     """The best layout, its closest rival and whether it wins clearly.
 
@@ -312,8 +332,15 @@ def decide(layouts, weights, floor=0.0):
     not clearly worse in any third of the scan.  The rival reported is the first it
     fails against, or else the one it beats by the least."""
     ranked = sorted(layouts, key=lambda t: t.mismatch)
-    exact = [t for t in ranked if t.left_over == 0]
-    best = exact[0] if exact else ranked[0]  # the count first (then it must also fit best)
+    dips = _dips(ranked)
+    # A winner fits better than the row lengths one shorter and one longer
+    # (which are scored as references even where too short to win): frames
+    # a few apart along a smooth specimen are alike whatever the row length,
+    # a row shows as a dip.  Then the count: every frame in a whole row.
+    eligible = [t for t in ranked if t.shape[1] >= MIN_ROW_LENGTH]
+    tiers = ([t for t in eligible if id(t) in dips and t.left_over == 0],
+             [t for t in eligible if id(t) in dips], eligible, ranked)
+    best = next(tier[0] for tier in tiers if tier)
     ranked = [best] + [t for t in ranked if t is not best]
     results = []
     for other in ranked[1:]:
@@ -333,7 +360,10 @@ def decide(layouts, weights, floor=0.0):
     # be a lattice's period, not a row.
     failing += [scores[id(t)][:4] + (t, "; a row length k times shorter or longer fits "
                                         "nearly as well (a periodic specimen?)")
-                for t in ranked[1:] if _folded(best, t, floor)]
+                for t in ranked[1:] if id(t) in dips and _folded(best, t, floor)]
+    if id(best) not in dips and len(ranked) > 1:
+        failing.insert(0, scores[id(ranked[1])] + (
+            "; no row length fits better than the row lengths one shorter and one longer",))
     # Frames one lattice period (or several rows) apart are alike too: a
     # winner many times longer than wide or wide than long is more likely a
     # periodic specimen than a scan, and is not taken.

@@ -25,7 +25,8 @@ import numpy as np
 from ..errors import ArgumentError
 from .vbf import disk_mask
 
-__all__ = ["DETECTORS", "PATTERN_BINS", "scan_signals", "pattern_channels"]
+__all__ = ["DETECTORS", "PATTERN_BINS", "scan_signals", "pattern_channels",
+           "with_patterns"]
 
 #: The virtual detectors whose structure is compared, in the order of the rows
 #: of :func:`scan_signals`' result (``total`` follows them).
@@ -106,3 +107,11 @@ def pattern_channels(binned, count=PATTERN_COMPONENTS):
     order = np.argsort(vals)[::-1][:count]
     keep = order[vals[order] > 1e-12 * max(vals.max(), 1e-300)]
     return (x @ vecs[:, keep]).T
+
+
+def with_patterns(signals, names, binned):
+    """The detectors and the principal components of the binned patterns of
+    the same frames, as channels ``(K, L)`` and their names."""
+    comps = pattern_channels(binned)
+    return (np.concatenate([signals, comps]),
+            list(names) + [f"pattern component {k + 1}" for k in range(len(comps))])
