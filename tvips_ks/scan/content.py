@@ -96,6 +96,16 @@ def _confirm_junk(z, first, last, period):
     return first, last
 
 
+def _dark_ends(total):
+    """(frames at the start, one past the last frame before the end) whose
+    total intensity is at most a quarter of the median frame's."""
+    n = total.size
+    dark = total <= 0.25 * np.median(total)
+    lead = int(np.argmin(dark)) if not dark.all() else n
+    trail = n - (int(np.argmin(dark[::-1])) if not dark.all() else n)
+    return lead, trail
+
+
 def _constant_ends(signals):
     """(frames at the start, one past the last frame before the end) that
     repeat the first (last) frame exactly, runs of at least 2."""
@@ -138,19 +148,28 @@ def from_image(frames, n, notes):
     if last - first < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"the virtual bright field of {n} frames is constant or dark throughout")
     names = [NAMES[k] for k in DETECTORS]
-    seen = examine(signals[:4, first:last], names, (last - first) // MIN_ROWS)
+    seen = examine(*with_patterns(signals[:4, first:last], names, binned[first:last]),
+                   (last - first) // MIN_ROWS)
     if not seen.lags or not any(seen.weights.values()):
         _refuse(found, f"no detector shows structure along the {last - first} scan frame(s)")
     # Junk is judged on the detectors that show the scan, in the scan's units.
     scale = np.std(signals[:4, first:last], axis=1)
     w = np.array([sum(v for label, v in seen.weights.items() if label.startswith(k))
                   for k in names])
+    if not w.any():  # only the patterns show the scan: every detector alike
+        w = np.ones(len(names))
     z = (signals[:4] - signals[:4, first:last].mean(axis=1, keepdims=True)) * (
         np.sqrt(w) / np.where(scale > 0, scale, 1.0))[:, None]
     first, last = _confirm_junk(z, first, last, seen.lags[0])
     # Frames identical in every detector to the first (last) frame are never
     # scan frames, whatever the row structure says.
     lead, trail = _constant_ends(signals)
+    first, last = max(first, lead), min(last, trail)
+    # Nor are frames with a quarter of the typical intensity or less: the
+    # row structure cannot re-admit them (at low dose it is judged on
+    # detectors, such as the centre of mass, in which a dark frame looks
+    # like any other).
+    lead, trail = _dark_ends(signals[4])
     first, last = max(first, lead), min(last, trail)
     if last - first < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"only {max(last - first, 0)} frame(s) are neither blank nor constant")
