@@ -157,8 +157,11 @@ def test_a_specimen_flat_in_bright_field_is_found_by_its_centre_of_mass():
     correct, refused, wrong, evidence = outcomes(series, (40, 48), 7)
     assert wrong == 0 and correct >= 4, (correct, refused, wrong)
     for text in evidence:  # the tilt, not the bright field, carries the scan
-        weights = text.split("detectors weighted ")[1].split(";")[0]
-        assert weights.startswith("centre of mass")
+        listed = text.split("detectors weighted ")[1].split(";")[0].split(", ")
+        weights = {k: float(w) for k, w in (item.rsplit(" ", 1) for item in listed)}
+        assert weights.get("bright field", 0.0) < 0.05, weights
+        assert weights.get("centre of mass y", 0.0) + weights.get("centre of mass x", 0.0) \
+            > 0.3, weights
 
 
 @pytest.mark.parametrize("hysteresis", [0, 3, 8])

@@ -43,7 +43,7 @@ MAX_HYSTERESIS = 8
 #: Margins (standard deviations) a winner needs over a rival: when both explain
 #: the same frames, when only the winner explains every frame, and when only
 #: the rival does.
-MARGIN = 3.5
+MARGIN = 3.0
 MARGIN_EXACT = 2.0
 MARGIN_LEFT_OVER = 6.0
 #: Added to a row's mismatch before a log ratio (1 is unrelated frames), so
