@@ -190,20 +190,25 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
                     floor)
 
 
-def _layout(z, n, shape, winding, hysteresis):
+def _layout(zt, n, shape, winding, hysteresis):
+    """``zt``: the channels frame by frame, ``(n, K)`` (rows gather fast)."""
     # Every column counts: the hysteresis of open() is a cyclic shift, so
     # in the right layout even the wrapped columns line up.
     index = scan_index_map(n, shape, 0, winding, hysteresis)
     a, b = index[:-1].ravel(), index[1:].ravel()
+    diff = zt[a] - zt[b]
+    pair = np.einsum("ij,ij->i", diff, diff)
     cost = np.full(n, np.nan)
-    cost[a] = ((z[:, a] - z[:, b]) ** 2).sum(axis=0)
+    cost[a] = pair
     rows, width = shape
-    return Layout(shape, winding, hysteresis, float(np.nanmean(cost)), n - rows * width, cost)
+    return Layout(shape, winding, hysteresis, float(pair.mean()), n - rows * width, cost)
 
 
 def layouts_of(z, shapes):
     """Fly-back and snake (hysteresis -8..8) layouts of each shape."""
     n = z.shape[1]
+    used = np.any(z != 0, axis=1)  # channels of weight 0 add nothing
+    zt = np.ascontiguousarray(z[used].T) if used.any() else np.zeros((n, 1))
     out = []
     for shape in shapes:
         width = shape[1]
@@ -211,7 +216,7 @@ def layouts_of(z, shapes):
             continue
         hmax = min(MAX_HYSTERESIS, (width - 1) // 2)
         for winding, h in [(None, 0)] + [("x", h) for h in range(-hmax, hmax + 1)]:
-            out.append(_layout(z, n, shape, winding, h))
+            out.append(_layout(zt, n, shape, winding, h))
     return out
 
 
