@@ -44,7 +44,7 @@ MAX_HYSTERESIS = 8
 #: the same frames, when only the winner explains every frame, and when only
 #: the rival does.
 MARGIN = 3.0
-MARGIN_EXACT = 2.0
+MARGIN_EXACT = 0.0
 MARGIN_LEFT_OVER = 6.0
 #: Added to a row's mismatch before a log ratio (1 is unrelated frames), so
 #: that flat rows count as ties.
@@ -349,6 +349,10 @@ def decide(layouts, weights, floor=0.0):
     ranked = [best] + [t for t in ranked if t is not best]
     results = []
     for other in ranked[1:]:
+        if best.left_over == 0 < other.left_over and other.shape[1] % best.shape[1] == 0:
+            # Frames k rows apart in the same column: the winner explains
+            # why this one fits, and, leaving frames over, it is no scan.
+            continue
         m, pieces = margin(best, other, parts=3)
         need = _needed(best, other)
         # A rival that leaves frames over is already held back by the count.
