@@ -53,6 +53,9 @@ FLOOR = 1e-3
 #: winner's mismatch makes the winner doubtful (see :func:`decide`).
 FINER = 4.0
 COARSER = 1.6
+#: Standard errors by which rows k apart may differ before a row k times
+#: longer is taken for a possible scan (see :func:`_uneven`).
+UNEVEN = 2.5
 #: The most rows per column (or columns per row) a detected scan may have.
 MAX_ASPECT = 4
 #: Frames a detector is averaged over for its smoothed channels (a smooth
@@ -299,7 +302,29 @@ def _folded(best, other, floor=0.0):
     if width % other.shape[1] == 0:
         return theirs <= FINER * ours
     if other.shape[1] % width == 0:
-        return theirs <= COARSER * ours
+        return theirs <= COARSER * ours and _uneven(best, other.shape[1] // width)
+    return False
+
+
+def _uneven(layout, k):
+    """Whether the rows of ``layout`` differ in mismatch with a period of
+    ``k`` rows.  Were each of its rows a k-th of a real row (a lattice
+    period along the row), its vertical neighbours would alternate between
+    frames side by side in one row and frames of the next row: rows 0, k,
+    2k, ... would fit differently from the others.  Rows of a real scan fit
+    alike whatever their number mod k.  Uneven: some class of rows mod k
+    differs from the rest by at least ``UNEVEN`` standard errors (or too few
+    rows to tell)."""
+    rows, width = layout.shape
+    per_row = np.nanmean(layout.cost[:(rows - 1) * width].reshape(rows - 1, width), axis=1)
+    phase = np.arange(rows - 1) % k
+    for c in range(k):
+        a, b = per_row[phase == c], per_row[phase != c]
+        if a.size < 3 or b.size < 3:
+            return True
+        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+        if se == 0 or abs(a.mean() - b.mean()) >= UNEVEN * se:
+            return True
     return False
 
 
