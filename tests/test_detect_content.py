@@ -103,12 +103,12 @@ def outcomes(series, truth_shape, truth_start=0):
 
 
 def test_issue_15x20_fly_back_of_a_smooth_specimen():
-    """300 frames, nothing before or after: 15x20 explains every frame.  Over
-    eight specimens most are detected and none wrongly (a small scan of a
-    smooth specimen is weak evidence: a few are refused)."""
+    """300 frames, nothing before or after: 15x20 explains every frame, and
+    15x19 (15 frames left over) fits worse.  Every one of eight specimens
+    is detected."""
     correct, refused, wrong, evidence = outcomes(
         (scan_series((15, 20), seed) for seed in range(8)), (15, 20))
-    assert wrong == 0 and correct >= 6, (correct, refused, wrong)
+    assert (correct, refused, wrong) == (8, 0, 0)
     for text in evidence:
         assert text.startswith("image content: fly-back 15x20: mismatch")
         assert "every frame in a whole row" in text
@@ -116,16 +116,13 @@ def test_issue_15x20_fly_back_of_a_smooth_specimen():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_15x20_seen_in_bright_field_alone_is_detected_or_refused_never_wrong(seed):
-    """With the disc's position constant, the tilt detectors see nothing; the
-    bright field of 300 frames of a smooth specimen is weaker evidence."""
+def test_15x20_seen_in_bright_field_alone_is_detected(seed):
+    """With the disc's position constant, the tilt detectors see nothing;
+    the bright field (and the patterns' intensity) of 300 frames of a
+    smooth specimen still shows the scan."""
     frames, index = scan_series((15, 20), seed, bright_only=True)
-    try:
-        got = detect_scan(None, frames)
-    except ScanDetectionError as err:
-        assert "Pass scan_shape=(15, 20), scan_start_frame=0 (the best)" in str(err)
-    else:
-        assert np.array_equal(got.frame_index, index)
+    got = detect_scan(None, frames)
+    assert np.array_equal(got.frame_index, index)
 
 
 def test_shipped_example_without_scan_fields_is_detected(tmp_path):
