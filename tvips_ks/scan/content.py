@@ -1,14 +1,16 @@
 """Scan detection from image content: which layout makes the rows line up.
 
-One pass over the frames gives several virtual detectors (:mod:`.signals`:
-bright field, annular dark field, centre of mass).  Beam-blanked (dark) or
-constant frames before and after the scan are set aside; the frames left
-are the scan, from its first frame (or frame 0 when nothing is set aside:
-the content does not show where a row begins).  Row lengths are taken from
-the lags at which frames are most alike (a row, or for a snake two rows,
-apart); every fly-back and snake layout of those lengths is scored by how
-well vertical neighbours agree (:mod:`.layouts`), and one that explains
-every scan frame needs a smaller margin than one that leaves frames over.
+One pass over the frames gives several virtual detectors and the binned
+patterns (:mod:`.signals`: bright field, annular dark field, centre of
+mass, and the principal components of the whole patterns).  Beam-blanked
+(dark) or constant frames before and after the scan are set aside; the
+frames left are the scan, from its first frame (or frame 0 when nothing is
+set aside: the content does not show where a row begins).  Row lengths are
+taken from the lags at which frames are most alike (a row, or for a snake
+two rows, apart) and from the divisors of the number of scan frames; every
+fly-back and snake layout of those lengths, and of the lengths one shorter
+and one longer, is scored by how well vertical neighbours agree
+(:mod:`.layouts`), and one that explains every scan frame is preferred.
 The best must win clearly, or the method refuses and names the two best
 layouts with the arguments that give them.
 """

@@ -16,12 +16,13 @@ from what the acquisition software left behind, trying in order:
    square; otherwise the row length comes from the image content (3.) and
    must divide N.
 3. **Image content**: one pass over the frames gives several virtual
-   detectors (bright field, annular dark field, centre of mass); beam-blanked
-   or constant frames before and after the scan are set aside, and every
-   fly-back and snake layout of the candidate row lengths is scored by how
-   alike vertical neighbours are (:mod:`.layouts`).  A shape that explains
-   every frame is preferred, and the winner must beat every rival clearly,
-   or the method refuses naming the two best layouts.  Without frames set
+   detectors (bright field, annular dark field, centre of mass) and the
+   principal components of the binned patterns; beam-blanked or constant
+   frames before and after the scan are set aside, and every fly-back and
+   snake layout of the candidate row lengths is scored by how alike
+   vertical neighbours are (:mod:`.layouts`).  A shape that explains every
+   frame is preferred, and the winner must beat every rival clearly, or
+   the method refuses naming the two best layouts.  Without frames set
    aside the start is frame 0, since the content does not show where a row
    begins.
 

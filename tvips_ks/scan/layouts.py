@@ -5,21 +5,36 @@ frame lies under which: in the right one, vertically neighbouring positions
 are about as alike as horizontally neighbouring ones, whatever the specimen;
 in a wrong one they are farther apart on the specimen and differ more.
 
-Every detector is scaled so that two unrelated frames differ by 1 in mean
-square, and weighted by how much structure it shows (:func:`examine`), so
-that a detector that sees only noise adds nothing.  A layout's **mismatch**
-is the weighted mean square difference of vertical neighbours in those
-units: 0 for rows that line up perfectly, 1 for unrelated rows.
+The channels are the virtual detectors and the principal components of the
+binned patterns (:mod:`.signals`).  Every channel is scaled so that two
+unrelated frames differ by 1 in mean square, and weighted by how much
+structure it shows (:func:`examine`), so that a channel that sees only
+noise adds nothing.  A layout's **mismatch** is the weighted mean square
+difference of vertical neighbours in those units: 0 for rows that line up
+perfectly, 1 for unrelated rows (noise keeps it above 0 even then; its
+level, the *floor*, is estimated from neighbours 1 and 2 frames apart).
 
 Two layouts are compared frame by frame (each frame with the frame below it
 in either layout), per row: the **margin** is how consistently the log
 ratios of the two layouts' row mismatches favour one, in standard
-deviations.  The winner must explain every scan frame with whole rows when
-any layout does, beat every rival by a clear margin without a third of the
-scan clearly against it (so that two scans of different row lengths in one
-series do not pass as either), leave no row length k times shorter or
-longer fitting nearly as well, and be no more than 4 times longer than wide
-(a periodic specimen makes frames a lattice period, or k rows, apart alike).
+deviations.  The winner (:func:`decide`):
+
+* fits better than every layout one frame shorter and one frame longer (a
+  *dip*: along a smooth specimen frames a few apart are alike whatever the
+  row length; a row shows as a dip);
+* explains every scan frame with whole rows when any dip does, and then
+  needs only to fit no worse than a layout that leaves frames over (the
+  frame count is evidence too), while a layout that leaves frames over
+  needs a clear margin over one that does not;
+* beats every other layout by :data:`MARGIN` standard deviations, without a
+  third of the scan clearly against it (so that two scans of different row
+  lengths in one series do not pass as either);
+* leaves no dip of a row k times shorter fitting nearly as well above the
+  floor, nor one k times longer unless its own rows fit alike whatever
+  their number mod k (the rows of a k-th of a real row would not: see
+  :func:`_uneven`);
+* is no more than 4 times longer than wide (a periodic specimen makes
+  frames a lattice period, or k rows, apart alike).
 """
 
 from __future__ import annotations
@@ -58,10 +73,6 @@ COARSER = 1.6
 UNEVEN = 2.5
 #: The most rows per column (or columns per row) a detected scan may have.
 MAX_ASPECT = 4
-#: Frames a detector is averaged over for its smoothed channels (a smooth
-#: specimen comes out of Poisson noise; the row ends are left out of the
-#: scores over half the longest).
-SMOOTH = ()
 #: Lags of the structure function kept as row-length candidates.
 TOP_LAGS = 4
 
@@ -97,15 +108,6 @@ class Evidence(NamedTuple):
     floor: float = 0.0  # mismatch of noise alone (frames of the same place), estimated
 
 
-def _smoothed(x, m):
-    """Centred moving average over ``m`` frames along the last axis."""
-    total = np.concatenate((np.zeros((len(x), 1)), np.cumsum(x, axis=1)), axis=1)
-    i = np.arange(x.shape[1])
-    lo = np.maximum(i - m // 2, 0)
-    hi = np.minimum(i + m // 2 + 1, x.shape[1])
-    return (total[:, hi] - total[:, lo]) / (hi - lo)
-
-
 def structure(c, max_lag):
     """Per channel, the mean square difference of frames ``L`` apart, for
     ``L = 0..max_lag``: ``(K, max_lag + 1)``."""
@@ -137,9 +139,11 @@ def _clear_lags(d, min_lag, n):
 def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     """Weigh the detectors of a scan region ``(K, L)`` and find row lengths.
 
-    Every detector is used as it is and smoothed over :data:`SMOOTH` frames
-    (which brings a smooth specimen out of Poisson noise), scaled so that
-    two unrelated frames differ by 1 in mean square.  A channel's weight is
+    Every channel is scaled so that two unrelated frames differ by 1 in
+    mean square (no channel is smoothed along the scan: that would make
+    frames a few apart alike whatever the row length, and the principal
+    components of the patterns already bring a low-dose specimen out of
+    the noise).  A channel's weight is
     how much more alike frames are at the clearest lags than unrelated
     frames, less what noise alone gives, over how much they still differ.
     Row lengths are tried around the
@@ -147,9 +151,8 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     and, when ``count`` is given, every divisor of it (a periodic specimen
     can hide the row's own lag among its lattice's)."""
     raw = np.asarray(signals, dtype=np.float64)
-    channels = np.concatenate([raw] + [_smoothed(raw, m) for m in SMOOTH])
-    labels = list(names) + [f"{n} (smoothed {m})" for m in SMOOTH for n in names]
-    smooth = np.repeat([1, *SMOOTH], len(raw))
+    channels = raw
+    labels = list(names)
     n = channels.shape[1]
     var = channels.var(axis=1)
     live = var > 0
@@ -159,11 +162,10 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     if not live.any() or n < 2 * min_width:
         return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
     d = structure(c, 2 * max_width + 2)
-    # A first weight: how alike frames get at any lag (past the smoothing),
-    # less what noise alone reaches; it keeps noise out of the search.
-    lag = np.arange(d.shape[1])
-    beyond = np.where(lag[None, :] >= smooth[:, None], d, np.inf)
-    allowance = 6.0 * np.sqrt(smooth / n)
+    # A first weight: how alike frames get at any lag, less what noise
+    # alone reaches; it keeps noise out of the search.
+    beyond = d[:, 1:]
+    allowance = 6.0 * math.sqrt(1.0 / n)
     prior = np.where(live, np.clip(1.0 - beyond.min(axis=1) - allowance, 0.0, None), 0.0)
     if not prior.any():
         return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
