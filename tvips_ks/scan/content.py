@@ -21,8 +21,9 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import scan_index_map
-from .layouts import (MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of,
-                      open_arguments, shapes_of)
+from .boundaries import row_boundaries
+from .layouts import (MAX_ASPECT, MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine,
+                      layouts_of, open_arguments, shapes_of)
 from .result import ScanDetection
 from .signals import DETECTORS, NAMES, scan_signals, with_patterns
 
@@ -136,6 +137,22 @@ def refusal(found, decision, start):
             f"{open_arguments(rival, start)} (the next), {_OWN}.")
 
 
+def _by_boundaries(seen, count, decision):
+    """(Boundaries, decision): the row length from the row boundaries among
+    those that explain every frame, and the winding decided among the
+    layouts of that length; or the given decision, its refusal noting what
+    the boundaries showed."""
+    widths = [w for w in range(MIN_ROW_LENGTH, count // MIN_ROWS + 1)
+              if count % w == 0 and max(w, count // w) <= MAX_ASPECT * min(w, count // w)]
+    bounds = row_boundaries(seen.z, widths)
+    if bounds.width is not None:
+        within = decide(layouts_of(seen.z, [(count // bounds.width, bounds.width)]),
+                        seen.weights, seen.floor)
+        if within.clear:
+            return bounds, within
+    return None, decision._replace(why=decision.why + f"; row boundaries: {bounds.why}")
+
+
 def _refuse(found, what):
     raise ScanDetectionError(f"could not detect the scan: {found}image content: {what}. Pass "
                              f"scan_shape=(rows, cols) and scan_start_frame=k to open().")
@@ -185,6 +202,11 @@ def from_image(frames, n, notes):
         _refuse(found, f"no row length leaves {MIN_ROWS} rows of the {count} scan frames, "
                        "or no detector shows structure")
     decision = decide(layouts, weights, seen.floor)
+    bounds = None
+    if not decision.clear:
+        # The vertical neighbours leave it open (a lattice can make diagonal
+        # ones more alike): the row boundaries may still show the length.
+        bounds, decision = _by_boundaries(seen, count, decision)
     if not decision.clear:
         raise ScanDetectionError(refusal(found, decision, first))
     best = decision.best
@@ -196,6 +218,8 @@ def from_image(frames, n, notes):
                   "frames before the scan; the image content does not show "
                   "where a row begins)")
     evidence = f"image content: {account(best)}"
+    if bounds is not None:
+        evidence += f" (row length from the row boundaries: {bounds.why})"
     if decision.rival is not None:
         evidence += (f"; next best {account(decision.rival)}, beaten by "
                      f"{decision.margin:.1f} standard deviations (needed {decision.needed:g})")

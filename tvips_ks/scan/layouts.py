@@ -398,13 +398,13 @@ def decide(layouts, weights, floor=0.0):
                                         "nearly as well (a periodic specimen?)")
                 for t in ranked[1:] if id(t) in dips and _folded(best, t, floor)]
     if id(best) not in dips and len(ranked) > 1:
-        failing.insert(0, scores[id(ranked[1])] + (
+        failing.insert(0, results[0] + (
             "; no row length fits better than the row lengths one shorter and one longer",))
     # Frames one lattice period (or several rows) apart are alike too: a
     # winner many times longer than wide or wide than long is more likely a
     # periodic specimen than a scan, and is not taken.
     if max(best.shape) > MAX_ASPECT * min(best.shape):
-        failing.insert(0, scores[id(ranked[1])] + (
+        failing.insert(0, results[0] + (
             f"; a scan over {MAX_ASPECT} times longer than wide is more likely a periodic "
             "specimen",))
     _, _, m, need, rival, why = failing[0] if failing else \
