@@ -16,6 +16,7 @@ from test_scan import reference_rotator_map
 from tvips_ks.cli import main
 from tvips_ks.errors import ScanDetectionError
 from tvips_ks.examples import FRAMES_BEFORE, SCAN_SHAPE, example_frames
+from tvips_ks.scan.boundaries import row_boundaries
 from tvips_ks.scan.detect import detect_scan
 
 FRAME = 16
@@ -210,6 +211,57 @@ def test_too_few_rows_is_refused_with_the_arguments():
     with pytest.raises(ScanDetectionError) as err:
         detect_scan(None, frames)
     assert "scan_shape=(rows, cols)" in str(err.value)
+
+
+def lattice_series(shape, seed, period, angle, snake_hysteresis=None):
+    """A crystal lattice and nothing else (no smooth thickness): fringes of
+    ``period`` positions at ``angle``, in the bright field and the disc's
+    position; fly-back, or snake with ``snake_hysteresis``."""
+    n = shape[0] * shape[1]
+    index = (np.arange(n).reshape(shape) if snake_hysteresis is None
+             else snake_map(n, shape, 0, 0, snake_hysteresis))
+    yy, xx = np.indices(shape)
+    phase = (2 * np.pi * (xx * np.cos(angle) + yy * np.sin(angle)) / period).ravel()
+    order = [None] * n
+    for p, f in enumerate(index.ravel()):
+        order[f] = p
+    return frames_of(order, 0.6 + 0.15 * np.cos(phase), 0.3 * np.sin(phase),
+                     0.3 * np.cos(phase), seed), index
+
+
+LATTICES = [(4.3, 0.7), (6.1, 2.0), (3.4, 1.1), (7.7, 0.3), (5.0, 2.6)]
+
+
+@pytest.mark.parametrize("seed", range(len(LATTICES)))
+@pytest.mark.parametrize("hysteresis", [None, 0, 3])
+def test_a_pure_lattice_is_detected_or_refused_never_wrong(seed, hysteresis):
+    """Frames a lattice period apart are as alike as neighbours, and diagonal
+    neighbours can be more alike than vertical ones: the layouts cannot be
+    told apart by their vertical neighbours alone."""
+    frames, index = lattice_series((30, 40), seed, *LATTICES[seed], hysteresis)
+    try:
+        got = detect_scan(None, frames)
+    except ScanDetectionError as err:
+        assert "(the best)" in str(err) and "(the next)" in str(err)
+    else:
+        assert np.array_equal(got.frame_index, index)
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_lattice_fly_back_is_found_by_its_row_boundaries(seed):
+    """Where the diagonal neighbours fit best, the jump from each row's end
+    to the next row's start still marks the row length."""
+    frames, index = lattice_series((30, 40), seed, *LATTICES[seed])
+    got = detect_scan(None, frames)
+    assert np.array_equal(got.frame_index, index)
+    assert "row length from the row boundaries: row boundaries every 40 frames" in got.evidence
+
+
+def test_pure_noise_shows_no_row_boundaries():
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((3, 1200))
+    found = row_boundaries(z, [w for w in range(4, 101) if 1200 % w == 0])
+    assert found.width is None and "no row length" in found.why
 
 
 # -- the rotator path ------------------------------------------------------------
