@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tvips_ks
-from test_detect import HEADER, konos_series, snake_map
+from test_detect import HEADER, em_scan_headers, konos_series, snake_map
 from test_scan import reference_rotator_map
 from tvips_ks.cli import main
 from tvips_ks.errors import ScanDetectionError
@@ -262,6 +262,37 @@ def test_pure_noise_shows_no_row_boundaries():
     z = rng.standard_normal((3, 1200))
     found = row_boundaries(z, [w for w in range(4, 101) if 1200 % w == 0])
     assert found.width is None and "no row length" in found.why
+
+
+# -- snake hysteresis from the image, when positions give the scan -------------------
+
+@pytest.mark.parametrize("true_h", [3, -2])
+def test_positions_without_the_lag_get_their_hysteresis_from_the_image(true_h):
+    """The headers say where the beam was sent (a snake without hysteresis),
+    the frames show where it was (reversed rows shifted by ``true_h``)."""
+    shape, before, after = (24, 30), 4, 6
+    frames, index = scan_series(shape, 40 + true_h, snake_hysteresis=true_h, before=before,
+                                after=after)
+    n = len(frames)
+    headers = em_scan_headers(n, snake_map(n, shape, before, 0, 0))
+    from_headers = detect_scan(headers, frames)
+    assert from_headers.hysteresis == 0  # the headers alone: as they say
+    got = detect_scan(headers, frames, image_content=True)
+    assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis, got.hysteresis) == \
+        (shape, before, "x", true_h)
+    assert np.array_equal(got.frame_index, index)
+    assert f"hysteresis {true_h} from the image content, not 0 as the positions say" \
+        in got.evidence
+    assert got.num_frames_agree < from_headers.num_frames_agree  # reversed rows disagree
+
+
+def test_positions_with_the_right_hysteresis_are_confirmed_by_the_image():
+    shape = (20, 24)
+    frames, index = scan_series(shape, 7, snake_hysteresis=2, before=3)
+    headers = em_scan_headers(len(frames), index)
+    got = detect_scan(headers, frames, image_content=True)
+    assert got.hysteresis == 2 and np.array_equal(got.frame_index, index)
+    assert "the image content agrees" in got.evidence
 
 
 # -- the rotator path ------------------------------------------------------------

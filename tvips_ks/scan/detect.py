@@ -45,6 +45,7 @@ import numpy as np
 
 from ..errors import ArgumentError, ScanDetectionError
 from .content import from_image
+from .hysteresis import refine_hysteresis
 from .positions import from_positions
 from .result import ScanDetection
 from .rotator import from_rotator
@@ -68,8 +69,10 @@ def detect_scan(ds_or_headers, frames=None, *, image_content=None) -> ScanDetect
     image_content : None, True or False
         None (default): read the frames only when the headers cannot settle
         the scan.  True: for a rotator-index scan also decide fly-back or
-        snake and the hysteresis from the image content (one pass over the
-        scan's frames).  False: never read frames.
+        snake and the hysteresis from the image content, and for a
+        scan-position snake check its hysteresis against the image content
+        (positions can be where the beam was sent rather than where it
+        was); one pass over the scan's frames.  False: never read frames.
 
     Returns
     -------
@@ -90,6 +93,10 @@ def detect_scan(ds_or_headers, frames=None, *, image_content=None) -> ScanDetect
         notes.append("no frame headers")
     else:
         found = from_positions(headers, num_frames, notes)
+        if found is not None and image_content is True and frames is not None \
+                and found.winding_scan_axis == "x" and found.kwargs_exact:
+            # Positions may be where the beam was sent, not where it was.
+            found = refine_hysteresis(found, frames, num_frames, headers)
         if found is not None:
             return found
         found = from_rotator(headers, num_frames, frames, image_content, notes)
