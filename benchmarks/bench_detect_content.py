@@ -91,8 +91,12 @@ def specimen(kind, shape, rng):
         count = max(int(rows * cols / 60), 4)
         seeds = rng.uniform(0, 1, (count, 2)) * [rows, cols]
         yy, xx = np.indices(shape, dtype=np.float64)
-        dist = (yy[..., None] - seeds[:, 0]) ** 2 + (xx[..., None] - seeds[:, 1]) ** 2
-        grain = np.argmin(dist, axis=-1)
+        grain = np.empty(shape, np.int64)
+        step = max(1, 2_000_000 // (cols * count))  # rows at a time: bounded memory
+        for r in range(0, rows, step):
+            dist = ((yy[r:r + step, :, None] - seeds[:, 0]) ** 2
+                    + (xx[r:r + step, :, None] - seeds[:, 1]) ** 2)
+            grain[r:r + step] = np.argmin(dist, axis=-1)
         theta = rng.uniform(0, 2 * np.pi, count)
         strength = rng.uniform(0.2, 1.0, count)
         t = 0.5 + 0.02 * _smooth_field(shape, rng, scale)
@@ -228,7 +232,7 @@ def main(argv=None):
         if outcome == "wrong":
             wrongs.append(f"- {kind} {shape} {pattern} h={h} ends={ends} seed={seed}: {text}")
         if args.verbose and outcome != "correct":
-            print(outcome, kind, shape, pattern, h, ends, seed, text[:300], flush=True)
+            print(outcome, kind, shape, pattern, h, ends, seed, text[:700], flush=True)
     elapsed = time.perf_counter() - t_all
     order = ["all scans", "≥ 12 rows", "< 12 rows"] + sorted(
         k for k in by if k.startswith("specimen")) + ["fly-back", "snake"] + sorted(

@@ -1,14 +1,16 @@
 """Scan detection from image content: which layout makes the rows line up.
 
-One pass over the frames gives several virtual detectors (:mod:`.signals`:
-bright field, annular dark field, centre of mass).  Beam-blanked (dark) or
-constant frames before and after the scan are set aside; the frames left
-are the scan, from its first frame (or frame 0 when nothing is set aside:
-the content does not show where a row begins).  Row lengths are taken from
-the lags at which frames are most alike (a row, or for a snake two rows,
-apart); every fly-back and snake layout of those lengths is scored by how
-well vertical neighbours agree (:mod:`.layouts`), and one that explains
-every scan frame needs a smaller margin than one that leaves frames over.
+One pass over the frames gives several virtual detectors and the binned
+patterns (:mod:`.signals`: bright field, annular dark field, centre of
+mass, and the principal components of the whole patterns).  Beam-blanked
+(dark) or constant frames before and after the scan are set aside; the
+frames left are the scan, from its first frame (or frame 0 when nothing is
+set aside: the content does not show where a row begins).  Row lengths are
+taken from the lags at which frames are most alike (a row, or for a snake
+two rows, apart) and from the divisors of the number of scan frames; every
+fly-back and snake layout of those lengths, and of the lengths one shorter
+and one longer, is scored by how well vertical neighbours agree
+(:mod:`.layouts`), and one that explains every scan frame is preferred.
 The best must win clearly, or the method refuses and names the two best
 layouts with the arguments that give them.
 """
@@ -19,10 +21,11 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import scan_index_map
-from .layouts import (MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of,
-                      open_arguments)
+from .boundaries import row_boundaries
+from .layouts import (MAX_ASPECT, MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine,
+                      layouts_of, open_arguments, shapes_of)
 from .result import ScanDetection
-from .signals import DETECTORS, NAMES, scan_signals
+from .signals import DETECTORS, NAMES, scan_signals, with_patterns
 
 __all__ = ["from_image", "refusal"]
 
@@ -96,6 +99,16 @@ def _confirm_junk(z, first, last, period):
     return first, last
 
 
+def _dark_ends(total):
+    """(frames at the start, one past the last frame before the end) whose
+    total intensity is at most a quarter of the median frame's."""
+    n = total.size
+    dark = total <= 0.25 * np.median(total)
+    lead = int(np.argmin(dark)) if not dark.all() else n
+    trail = n - (int(np.argmin(dark[::-1])) if not dark.all() else n)
+    return lead, trail
+
+
 def _constant_ends(signals):
     """(frames at the start, one past the last frame before the end) that
     repeat the first (last) frame exactly, runs of at least 2."""
@@ -124,6 +137,22 @@ def refusal(found, decision, start):
             f"{open_arguments(rival, start)} (the next), {_OWN}.")
 
 
+def _by_boundaries(seen, count, decision):
+    """(Boundaries, decision): the row length from the row boundaries among
+    those that explain every frame, and the winding decided among the
+    layouts of that length; or the given decision, its refusal noting what
+    the boundaries showed."""
+    widths = [w for w in range(MIN_ROW_LENGTH, count // MIN_ROWS + 1)
+              if count % w == 0 and max(w, count // w) <= MAX_ASPECT * min(w, count // w)]
+    bounds = row_boundaries(seen.z, widths)
+    if bounds.width is not None:
+        within = decide(layouts_of(seen.z, [(count // bounds.width, bounds.width)]),
+                        seen.weights, seen.floor)
+        if within.clear:
+            return bounds, within
+    return None, decision._replace(why=decision.why + f"; row boundaries: {bounds.why}")
+
+
 def _refuse(found, what):
     raise ScanDetectionError(f"could not detect the scan: {found}image content: {what}. Pass "
                              f"scan_shape=(rows, cols) and scan_start_frame=k to open().")
@@ -133,18 +162,21 @@ def from_image(frames, n, notes):
     found = "; ".join(notes) + ("; " if notes else "")
     if n < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"{n} frame(s) are too few (need {MIN_ROWS * MIN_ROW_LENGTH})")
-    signals = scan_signals(frames)
+    signals, binned = scan_signals(frames, patterns=True)
     first, last = _junk_ends(signals[0], signals[4])
     if last - first < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"the virtual bright field of {n} frames is constant or dark throughout")
     names = [NAMES[k] for k in DETECTORS]
-    seen = examine(signals[:4, first:last], names, (last - first) // MIN_ROWS)
+    seen = examine(*with_patterns(signals[:4, first:last], names, binned[first:last]),
+                   (last - first) // MIN_ROWS)
     if not seen.lags or not any(seen.weights.values()):
         _refuse(found, f"no detector shows structure along the {last - first} scan frame(s)")
     # Junk is judged on the detectors that show the scan, in the scan's units.
     scale = np.std(signals[:4, first:last], axis=1)
     w = np.array([sum(v for label, v in seen.weights.items() if label.startswith(k))
                   for k in names])
+    if not w.any():  # only the patterns show the scan: every detector alike
+        w = np.ones(len(names))
     z = (signals[:4] - signals[:4, first:last].mean(axis=1, keepdims=True)) * (
         np.sqrt(w) / np.where(scale > 0, scale, 1.0))[:, None]
     first, last = _confirm_junk(z, first, last, seen.lags[0])
@@ -152,17 +184,29 @@ def from_image(frames, n, notes):
     # scan frames, whatever the row structure says.
     lead, trail = _constant_ends(signals)
     first, last = max(first, lead), min(last, trail)
+    # Nor are frames with a quarter of the typical intensity or less: the
+    # row structure cannot re-admit them (at low dose it is judged on
+    # detectors, such as the centre of mass, in which a dark frame looks
+    # like any other).
+    lead, trail = _dark_ends(signals[4])
+    first, last = max(first, lead), min(last, trail)
     if last - first < MIN_ROWS * MIN_ROW_LENGTH:
         _refuse(found, f"only {max(last - first, 0)} frame(s) are neither blank nor constant")
     count = last - first
-    seen = examine(signals[:4, first:last], names, count // MIN_ROWS, count)
+    channels, labels = with_patterns(signals[:4, first:last], names, binned[first:last])
+    seen = examine(channels, labels, count // MIN_ROWS, count)
     weights = seen.weights
-    shapes = [(count // w, w) for w in seen.widths if count // w >= MIN_ROWS]
+    shapes = shapes_of(seen.widths, count)
     layouts = layouts_of(seen.z, shapes)
     if not layouts or not any(weights.values()):
         _refuse(found, f"no row length leaves {MIN_ROWS} rows of the {count} scan frames, "
                        "or no detector shows structure")
-    decision = decide(layouts, weights)
+    decision = decide(layouts, weights, seen.floor)
+    bounds = None
+    if not decision.clear:
+        # The vertical neighbours leave it open (a lattice can make diagonal
+        # ones more alike): the row boundaries may still show the length.
+        bounds, decision = _by_boundaries(seen, count, decision)
     if not decision.clear:
         raise ScanDetectionError(refusal(found, decision, first))
     best = decision.best
@@ -174,6 +218,8 @@ def from_image(frames, n, notes):
                   "frames before the scan; the image content does not show "
                   "where a row begins)")
     evidence = f"image content: {account(best)}"
+    if bounds is not None:
+        evidence += f" (row length from the row boundaries: {bounds.why})"
     if decision.rival is not None:
         evidence += (f"; next best {account(decision.rival)}, beaten by "
                      f"{decision.margin:.1f} standard deviations (needed {decision.needed:g})")

@@ -16,12 +16,13 @@ from what the acquisition software left behind, trying in order:
    square; otherwise the row length comes from the image content (3.) and
    must divide N.
 3. **Image content**: one pass over the frames gives several virtual
-   detectors (bright field, annular dark field, centre of mass); beam-blanked
-   or constant frames before and after the scan are set aside, and every
-   fly-back and snake layout of the candidate row lengths is scored by how
-   alike vertical neighbours are (:mod:`.layouts`).  A shape that explains
-   every frame is preferred, and the winner must beat every rival clearly,
-   or the method refuses naming the two best layouts.  Without frames set
+   detectors (bright field, annular dark field, centre of mass) and the
+   principal components of the binned patterns; beam-blanked or constant
+   frames before and after the scan are set aside, and every fly-back and
+   snake layout of the candidate row lengths is scored by how alike
+   vertical neighbours are (:mod:`.layouts`).  A shape that explains every
+   frame is preferred, and the winner must beat every rival clearly, or
+   the method refuses naming the two best layouts.  Without frames set
    aside the start is frame 0, since the content does not show where a row
    begins.
 
@@ -44,6 +45,7 @@ import numpy as np
 
 from ..errors import ArgumentError, ScanDetectionError
 from .content import from_image
+from .hysteresis import refine_hysteresis
 from .positions import from_positions
 from .result import ScanDetection
 from .rotator import from_rotator
@@ -67,8 +69,10 @@ def detect_scan(ds_or_headers, frames=None, *, image_content=None) -> ScanDetect
     image_content : None, True or False
         None (default): read the frames only when the headers cannot settle
         the scan.  True: for a rotator-index scan also decide fly-back or
-        snake and the hysteresis from the image content (one pass over the
-        scan's frames).  False: never read frames.
+        snake and the hysteresis from the image content, and for a
+        scan-position snake check its hysteresis against the image content
+        (positions can be where the beam was sent rather than where it
+        was); one pass over the scan's frames.  False: never read frames.
 
     Returns
     -------
@@ -89,6 +93,10 @@ def detect_scan(ds_or_headers, frames=None, *, image_content=None) -> ScanDetect
         notes.append("no frame headers")
     else:
         found = from_positions(headers, num_frames, notes)
+        if found is not None and image_content is True and frames is not None \
+                and found.winding_scan_axis == "x" and found.kwargs_exact:
+            # Positions may be where the beam was sent, not where it was.
+            found = refine_hysteresis(found, frames, num_frames, headers)
         if found is not None:
             return found
         found = from_rotator(headers, num_frames, frames, image_content, notes)

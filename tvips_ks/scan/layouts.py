@@ -5,21 +5,36 @@ frame lies under which: in the right one, vertically neighbouring positions
 are about as alike as horizontally neighbouring ones, whatever the specimen;
 in a wrong one they are farther apart on the specimen and differ more.
 
-Every detector is scaled so that two unrelated frames differ by 1 in mean
-square, and weighted by how much structure it shows (:func:`examine`), so
-that a detector that sees only noise adds nothing.  A layout's **mismatch**
-is the weighted mean square difference of vertical neighbours in those
-units: 0 for rows that line up perfectly, 1 for unrelated rows.
+The channels are the virtual detectors and the principal components of the
+binned patterns (:mod:`.signals`).  Every channel is scaled so that two
+unrelated frames differ by 1 in mean square, and weighted by how much
+structure it shows (:func:`examine`), so that a channel that sees only
+noise adds nothing.  A layout's **mismatch** is the weighted mean square
+difference of vertical neighbours in those units: 0 for rows that line up
+perfectly, 1 for unrelated rows (noise keeps it above 0 even then; its
+level, the *floor*, is estimated from neighbours 1 and 2 frames apart).
 
 Two layouts are compared frame by frame (each frame with the frame below it
 in either layout), per row: the **margin** is how consistently the log
 ratios of the two layouts' row mismatches favour one, in standard
-deviations.  The winner must explain every scan frame with whole rows when
-any layout does, beat every rival by a clear margin without a third of the
-scan clearly against it (so that two scans of different row lengths in one
-series do not pass as either), leave no row length k times shorter or
-longer fitting nearly as well, and be no more than 4 times longer than wide
-(a periodic specimen makes frames a lattice period, or k rows, apart alike).
+deviations.  The winner (:func:`decide`):
+
+* fits better than every layout one frame shorter and one frame longer (a
+  *dip*: along a smooth specimen frames a few apart are alike whatever the
+  row length; a row shows as a dip);
+* explains every scan frame with whole rows when any dip does, and then
+  needs only to fit no worse than a layout that leaves frames over (the
+  frame count is evidence too), while a layout that leaves frames over
+  needs a clear margin over one that does not;
+* beats every other layout by :data:`MARGIN` standard deviations, without a
+  third of the scan clearly against it (so that two scans of different row
+  lengths in one series do not pass as either);
+* leaves no dip of a row k times shorter fitting nearly as well above the
+  floor, nor one k times longer unless its own rows fit alike whatever
+  their number mod k (the rows of a k-th of a real row would not: see
+  :func:`_uneven`);
+* is no more than 4 times longer than wide (a periodic specimen makes
+  frames a lattice period, or k rows, apart alike).
 """
 
 from __future__ import annotations
@@ -31,7 +46,8 @@ import numpy as np
 
 from .arrange import scan_index_map
 
-__all__ = ["Layout", "Decision", "Evidence", "examine", "structure", "layouts_of", "decide",
+__all__ = ["Layout", "Decision", "Evidence", "examine", "structure", "layouts_of", "shapes_of",
+           "decide",
            "describe", "account", "open_arguments"]
 
 #: Shortest row (frames) and fewest rows the image-content method accepts.
@@ -42,8 +58,8 @@ MAX_HYSTERESIS = 8
 #: Margins (standard deviations) a winner needs over a rival: when both explain
 #: the same frames, when only the winner explains every frame, and when only
 #: the rival does.
-MARGIN = 3.5
-MARGIN_EXACT = 2.0
+MARGIN = 3.0
+MARGIN_EXACT = 0.0
 MARGIN_LEFT_OVER = 6.0
 #: Added to a row's mismatch before a log ratio (1 is unrelated frames), so
 #: that flat rows count as ties.
@@ -52,12 +68,11 @@ FLOOR = 1e-3
 #: winner's mismatch makes the winner doubtful (see :func:`decide`).
 FINER = 4.0
 COARSER = 1.6
+#: Standard errors by which rows k apart may differ before a row k times
+#: longer is taken for a possible scan (see :func:`_uneven`).
+UNEVEN = 2.5
 #: The most rows per column (or columns per row) a detected scan may have.
 MAX_ASPECT = 4
-#: Frames a detector is averaged over for its smoothed channels (a smooth
-#: specimen comes out of Poisson noise; the row ends are left out of the
-#: scores over half the longest).
-SMOOTH = (5,)
 #: Lags of the structure function kept as row-length candidates.
 TOP_LAGS = 4
 
@@ -90,15 +105,7 @@ class Evidence(NamedTuple):
     weights: dict  # channel name -> weight
     lags: list  # lags at which frames are most alike, clearest first
     widths: list  # row lengths worth trying
-
-
-def _smoothed(x, m):
-    """Centred moving average over ``m`` frames along the last axis."""
-    total = np.concatenate((np.zeros((len(x), 1)), np.cumsum(x, axis=1)), axis=1)
-    i = np.arange(x.shape[1])
-    lo = np.maximum(i - m // 2, 0)
-    hi = np.minimum(i + m // 2 + 1, x.shape[1])
-    return (total[:, hi] - total[:, lo]) / (hi - lo)
+    floor: float = 0.0  # mismatch of noise alone (frames of the same place), estimated
 
 
 def structure(c, max_lag):
@@ -132,9 +139,11 @@ def _clear_lags(d, min_lag, n):
 def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     """Weigh the detectors of a scan region ``(K, L)`` and find row lengths.
 
-    Every detector is used as it is and smoothed over :data:`SMOOTH` frames
-    (which brings a smooth specimen out of Poisson noise), scaled so that
-    two unrelated frames differ by 1 in mean square.  A channel's weight is
+    Every channel is scaled so that two unrelated frames differ by 1 in
+    mean square (no channel is smoothed along the scan: that would make
+    frames a few apart alike whatever the row length, and the principal
+    components of the patterns already bring a low-dose specimen out of
+    the noise).  A channel's weight is
     how much more alike frames are at the clearest lags than unrelated
     frames, less what noise alone gives, over how much they still differ.
     Row lengths are tried around the
@@ -142,9 +151,8 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     and, when ``count`` is given, every divisor of it (a periodic specimen
     can hide the row's own lag among its lattice's)."""
     raw = np.asarray(signals, dtype=np.float64)
-    channels = np.concatenate([raw] + [_smoothed(raw, m) for m in SMOOTH])
-    labels = list(names) + [f"{n} (smoothed {m})" for m in SMOOTH for n in names]
-    smooth = np.repeat([1, *SMOOTH], len(raw))
+    channels = raw
+    labels = list(names)
     n = channels.shape[1]
     var = channels.var(axis=1)
     live = var > 0
@@ -154,11 +162,10 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     if not live.any() or n < 2 * min_width:
         return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
     d = structure(c, 2 * max_width + 2)
-    # A first weight: how alike frames get at any lag (past the smoothing),
-    # less what noise alone reaches; it keeps noise out of the search.
-    lag = np.arange(d.shape[1])
-    beyond = np.where(lag[None, :] >= smooth[:, None], d, np.inf)
-    allowance = 6.0 * np.sqrt(smooth / n)
+    # A first weight: how alike frames get at any lag, less what noise
+    # alone reaches; it keeps noise out of the search.
+    beyond = d[:, 1:]
+    allowance = 6.0 * math.sqrt(1.0 / n)
     prior = np.where(live, np.clip(1.0 - beyond.min(axis=1) - allowance, 0.0, None), 0.0)
     if not prior.any():
         return Evidence(c, dict.fromkeys(labels, 0.0), [], [])
@@ -178,27 +185,35 @@ def examine(signals, names, max_width, count=None, min_width=MIN_ROW_LENGTH):
     if count is not None:  # every row length that explains every frame
         k = np.arange(min_width, max_width + 1)
         widths |= set(k[count % k == 0].tolist())
-    return Evidence(z, weights, lags, sorted(k for k in widths if min_width <= k <= max_width))
+    # Noise alone keeps even frames of the same place apart: extrapolated
+    # from neighbours 1 and 2 frames apart (for a smooth specimen the
+    # difference grows about as the square of the distance, so the straight
+    # line under-estimates it, which is the safe side).
+    dz = (d[:, 1:3] * (w / total)[:, None]).sum(axis=0) if total > 0 else np.zeros(2)
+    floor = float(np.clip(2.0 * dz[0] - dz[1], 0.0, dz[0]))
+    return Evidence(z, weights, lags, sorted(k for k in widths if min_width <= k <= max_width),
+                    floor)
 
 
-def _layout(z, n, shape, winding, hysteresis):
+def _layout(zt, n, shape, winding, hysteresis):
+    """``zt``: the channels frame by frame, ``(n, K)`` (rows gather fast)."""
+    # Every column counts: the hysteresis of open() is a cyclic shift, so
+    # in the right layout even the wrapped columns line up.
     index = scan_index_map(n, shape, 0, winding, hysteresis)
-    # Columns near the ends of a row are left out: there the smoothed
-    # channels mix in the frames before a turn, and a hysteresis wraps.
-    # The same columns for every layout of a width, so that they compare fairly.
-    edge = max(SMOOTH) // 2 + min(MAX_HYSTERESIS, (shape[1] - 1) // 2)
-    if shape[1] > 2 * edge + 2:
-        index = index[:, edge:shape[1] - edge]
     a, b = index[:-1].ravel(), index[1:].ravel()
+    diff = zt[a] - zt[b]
+    pair = np.einsum("ij,ij->i", diff, diff)
     cost = np.full(n, np.nan)
-    cost[a] = ((z[:, a] - z[:, b]) ** 2).sum(axis=0)
+    cost[a] = pair
     rows, width = shape
-    return Layout(shape, winding, hysteresis, float(np.nanmean(cost)), n - rows * width, cost)
+    return Layout(shape, winding, hysteresis, float(pair.mean()), n - rows * width, cost)
 
 
 def layouts_of(z, shapes):
     """Fly-back and snake (hysteresis -8..8) layouts of each shape."""
     n = z.shape[1]
+    used = np.any(z != 0, axis=1)  # channels of weight 0 add nothing
+    zt = np.ascontiguousarray(z[used].T) if used.any() else np.zeros((n, 1))
     out = []
     for shape in shapes:
         width = shape[1]
@@ -206,7 +221,7 @@ def layouts_of(z, shapes):
             continue
         hmax = min(MAX_HYSTERESIS, (width - 1) // 2)
         for winding, h in [(None, 0)] + [("x", h) for h in range(-hmax, hmax + 1)]:
-            out.append(_layout(z, n, shape, winding, h))
+            out.append(_layout(zt, n, shape, winding, h))
     return out
 
 
@@ -278,16 +293,40 @@ def _needed(best, rival):
     return MARGIN_EXACT if best.left_over == 0 else MARGIN_LEFT_OVER
 
 
-def _folded(best, other):
+def _folded(best, other, floor=0.0):
     """Whether ``other``, of a width k times shorter or longer than
     ``best``'s and the same frames, fits too nearly as well to rule out."""
     rows, width = best.shape
     if other.shape[0] * other.shape[1] != rows * width or other.shape[1] == width:
         return False
+    # Compared above the noise floor: at low dose both sit on it.
+    ours, theirs = best.mismatch - floor, other.mismatch - floor
     if width % other.shape[1] == 0:
-        return other.mismatch <= FINER * best.mismatch
+        return theirs <= FINER * ours
     if other.shape[1] % width == 0:
-        return other.mismatch <= COARSER * best.mismatch
+        return theirs <= COARSER * ours and _uneven(best, other.shape[1] // width)
+    return False
+
+
+def _uneven(layout, k):
+    """Whether the rows of ``layout`` differ in mismatch with a period of
+    ``k`` rows.  Were each of its rows a k-th of a real row (a lattice
+    period along the row), its vertical neighbours would alternate between
+    frames side by side in one row and frames of the next row: rows 0, k,
+    2k, ... would fit differently from the others.  Rows of a real scan fit
+    alike whatever their number mod k.  Uneven: some class of rows mod k
+    differs from the rest by at least ``UNEVEN`` standard errors (or too few
+    rows to tell)."""
+    rows, width = layout.shape
+    per_row = np.nanmean(layout.cost[:(rows - 1) * width].reshape(rows - 1, width), axis=1)
+    phase = np.arange(rows - 1) % k
+    for c in range(k):
+        a, b = per_row[phase == c], per_row[phase != c]
+        if a.size < 3 or b.size < 3:
+            return True
+        se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+        if se == 0 or abs(a.mean() - b.mean()) >= UNEVEN * se:
+            return True
     return False
 
 
@@ -298,7 +337,26 @@ def _consistent(pieces):
     return min(pieces) > -0.5 * float(np.mean(pieces)) and np.mean(pieces) > 0
 
 
-def decide(layouts, weights):
+def _dips(layouts):
+    """ids of the layouts that fit better than every layout of a row one
+    frame shorter and one frame longer."""
+    best_of = {}
+    for t in layouts:
+        best_of[t.shape[1]] = min(best_of.get(t.shape[1], math.inf), t.mismatch)
+    return {id(t) for t in layouts
+            if t.mismatch < min(best_of.get(t.shape[1] - 1, math.inf),
+                                best_of.get(t.shape[1] + 1, math.inf))}
+
+
+def shapes_of(widths, count, min_rows=MIN_ROWS):
+    """The shapes ``(count // w, w)`` of ``widths`` and of the row lengths one
+    shorter and one longer (the references of :func:`_dips`), with at least
+    ``min_rows`` rows."""
+    every = {v for w in widths for v in (w - 1, w, w + 1) if v >= 2}
+    return [(count // w, w) for w in sorted(every) if count // w >= min_rows]
+
+
+def decide(layouts, weights, floor=0.0):
     """The best layout, its closest rival and whether it wins clearly.
 
     Layouts are ranked by mismatch.  The winner must beat every other layout
@@ -306,11 +364,22 @@ def decide(layouts, weights):
     not clearly worse in any third of the scan.  The rival reported is the first it
     fails against, or else the one it beats by the least."""
     ranked = sorted(layouts, key=lambda t: t.mismatch)
-    exact = [t for t in ranked if t.left_over == 0]
-    best = exact[0] if exact else ranked[0]  # the count first (then it must also fit best)
+    dips = _dips(ranked)
+    # A winner fits better than the row lengths one shorter and one longer
+    # (which are scored as references even where too short to win): frames
+    # a few apart along a smooth specimen are alike whatever the row length,
+    # a row shows as a dip.  Then the count: every frame in a whole row.
+    eligible = [t for t in ranked if t.shape[1] >= MIN_ROW_LENGTH]
+    tiers = ([t for t in eligible if id(t) in dips and t.left_over == 0],
+             [t for t in eligible if id(t) in dips], eligible, ranked)
+    best = next(tier[0] for tier in tiers if tier)
     ranked = [best] + [t for t in ranked if t is not best]
     results = []
     for other in ranked[1:]:
+        if best.left_over == 0 < other.left_over and other.shape[1] % best.shape[1] == 0:
+            # Frames k rows apart in the same column: the winner explains
+            # why this one fits, and, leaving frames over, it is no scan.
+            continue
         m, pieces = margin(best, other, parts=3)
         need = _needed(best, other)
         # A rival that leaves frames over is already held back by the count.
@@ -327,12 +396,15 @@ def decide(layouts, weights):
     # be a lattice's period, not a row.
     failing += [scores[id(t)][:4] + (t, "; a row length k times shorter or longer fits "
                                         "nearly as well (a periodic specimen?)")
-                for t in ranked[1:] if _folded(best, t)]
+                for t in ranked[1:] if id(t) in dips and _folded(best, t, floor)]
+    if id(best) not in dips and len(ranked) > 1:
+        failing.insert(0, results[0] + (
+            "; no row length fits better than the row lengths one shorter and one longer",))
     # Frames one lattice period (or several rows) apart are alike too: a
     # winner many times longer than wide or wide than long is more likely a
     # periodic specimen than a scan, and is not taken.
     if max(best.shape) > MAX_ASPECT * min(best.shape):
-        failing.insert(0, scores[id(ranked[1])] + (
+        failing.insert(0, results[0] + (
             f"; a scan over {MAX_ASPECT} times longer than wide is more likely a periodic "
             "specimen",))
     _, _, m, need, rival, why = failing[0] if failing else \

@@ -15,9 +15,10 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import apply_winding, index_map_from_rotator, scan_index_map
-from .layouts import MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of
+from .layouts import (MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine, layouts_of,
+                      shapes_of)
 from .result import ScanDetection
-from .signals import DETECTORS, NAMES, scan_signals
+from .signals import DETECTORS, NAMES, scan_signals, with_patterns
 
 __all__ = ["from_rotator"]
 
@@ -92,9 +93,10 @@ def from_rotator(headers, n, frames, image_content, notes):
     evidence = None
     want_content = image_content is True or side * side != num_points
     if want_content and frames is not None:
-        signals = scan_signals(frames, start=start, stop=stop + 1)[:4, linear - start]
-        evidence = examine(signals, [NAMES[k] for k in DETECTORS], num_points // MIN_ROWS,
-                           num_points)
+        signals, binned = scan_signals(frames, start=start, stop=stop + 1, patterns=True)
+        channels, labels = with_patterns(signals[:4, linear - start],
+                                         [NAMES[k] for k in DETECTORS], binned[linear - start])
+        evidence = examine(channels, labels, num_points // MIN_ROWS, num_points)
 
     layout, seen = (_rotator_row_length(evidence, num_points) if evidence is not None
                     else (None, "there are no frames to find the row length from"))
@@ -116,7 +118,7 @@ def from_rotator(headers, n, frames, image_content, notes):
                 "pass winding_scan_axis='x' if rows zig-zag, or call "
                 "detect_scan(..., image_content=True))")
     else:
-        decision = decide(layouts_of(evidence.z, [shape]), evidence.weights)
+        decision = decide(layouts_of(evidence.z, [shape]), evidence.weights, evidence.floor)
         best, rival = decision.best, decision.rival
         if decision.clear:
             winding, hysteresis = best.winding, best.hysteresis
@@ -147,13 +149,17 @@ def _rotator_row_length(evidence, num_points):
     widths, lags = evidence.widths, evidence.lags
     side = math.isqrt(num_points)
     widths = sorted(set(widths) | ({side} if side * side == num_points else set()))
-    shapes = [(num_points // w, w) for w in widths
+    widths = [w for w in widths
               if num_points % w == 0 and num_points // w >= MIN_ROWS and w >= MIN_ROW_LENGTH]
-    if not shapes:
+    shapes = shapes_of(widths, num_points)
+    if not widths:
         return None, ("the image content shows no row length that divides "
                       f"{num_points} (lags where frames are most alike: "
                       f"{', '.join(map(str, lags[:4])) or 'none'})")
-    decision = decide(layouts_of(evidence.z, shapes), evidence.weights)
+    decision = decide(layouts_of(evidence.z, shapes), evidence.weights, evidence.floor)
+    if decision.clear and decision.best.left_over:
+        return None, (f"the image content fits {account(decision.best)} best, whose row "
+                      f"length does not divide {num_points}")
     if not decision.clear:
         return None, (f"the image content fits {account(decision.best)} hardly better "
                       f"than {account(decision.rival)} ({decision.margin:.1f} standard "
