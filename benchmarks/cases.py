@@ -204,19 +204,30 @@ def vimg_tvips_ks(p, t):
 
 
 @case("vimg.tvips_ks_distributed")
-def vimg_tvips_ks_distributed(p, t):
+def vimg_tvips_ks_distributed(p, t, saturation=None):
     """The same graph on a dask.distributed LocalCluster (one worker process per core)."""
+    import dask
     import tvips_ks
     from dask.distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=os.cpu_count(), threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster):
+    settings = {} if saturation is None else \
+        {"distributed.scheduler.worker-saturation": saturation}
+    with dask.config.set(settings), \
+            LocalCluster(n_workers=os.cpu_count(), threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster):
         def go():
             with tvips_ks.open(p["series"]["path"]) as ds:
                 return ds.to_dask().sum(axis=(-2, -1)).compute()
         v = t.run(go, p["repeat"])
         workers_hwm = cluster_peak_rss(cluster)
     return {"result": save_result(p, p["case"], v), "workers_peak_rss_mib": workers_hwm}
+
+
+@case("vimg.tvips_ks_distributed_unqueued")
+def vimg_tvips_ks_distributed_unqueued(p, t):
+    """The same, with the scheduler's queuing off (worker-saturation inf): every worker
+    is given its share of the (independent, equally costly) read tasks at once."""
+    return vimg_tvips_ks_distributed(p, t, saturation=float("inf"))
 
 
 def cluster_peak_rss(cluster):

@@ -214,6 +214,9 @@ def plan(args):
         ("b", "vimg.tvips_ks_distributed", "vimg.tvips_ks_distributed", "big", 3, False, {},
          "the same graph on a dask.distributed LocalCluster, 1 process per core (start-up "
          "excluded; peak RSS = largest worker)"),
+        ("b", "vimg.tvips_ks_distributed_unqueued", "vimg.tvips_ks_distributed_unqueued", "big",
+         3, False, {}, "the same LocalCluster with `distributed.scheduler.worker-saturation: "
+         "inf` (no queuing on the scheduler)"),
         ("b", "vimg.rsciio_lazy", "vimg.rsciio_lazy", "big", 2, False, {},
          "RosettaSciIO file_reader(lazy=True)['data'].sum(...).compute()"),
         ("b", "vimg.rsciio_eager", "vimg.rsciio_eager", "big", 2, False, {},
@@ -536,6 +539,8 @@ def targets(by, t, limits, info):
                 None if x is None else x >= 5))
     versus("vimg.tvips_ks_distributed", "vimg.tvips_ks", 0.85,
            "(b) the same graph on a LocalCluster (2 processes × 1 thread) ≥ 0.85× threads")
+    versus("vimg.tvips_ks_distributed_unqueued", "vimg.tvips_ks", 0.85,
+           "(b) … with worker-saturation inf ≥ 0.85× threads")
     for section, name, *_ in info["plan"]:
         if section == "g" and name.startswith("vimg.tvips_ks"):
             size = name.split("@")[1]
@@ -705,7 +710,8 @@ def main(argv=None):
               "write_frames": rows_n, "kaitai_frames": 2000}
     params_by_name, results = {}, []
     interleaved = {"vimg.numpy_1t", "vimg.numpy_threads", "vimg.tvips_ks",
-                   "vimg.tvips_ks_distributed", "scan.numpy", "scan.tvips_ks",
+                   "vimg.tvips_ks_distributed", "vimg.tvips_ks_distributed_unqueued",
+                   "scan.numpy", "scan.tvips_ks",
                    "scan.tvips_ks_flyback"}
     schedule = [(row, 0) for row in rows]
     # extra rounds of the closely compared cases, interleaved, at the end of their section
@@ -834,9 +840,14 @@ def section_notes(info, common, le_why):
               "in the page cache (a one-byte `preadv` with `RWF_NOWAIT`): a `WILLNEED` walks "
               "its range even when every page is cached, and 64 of them per 64 MiB chunk "
               "took 11–28 ms at load 4 here, against about 0.2 ms for the 64 probes.",
-              "The LocalCluster row runs the same graph with one worker process per core; "
-              "its ratio to the threaded row is the per-task cost of dask.distributed "
-              "(scheduler round trips over TCP) against the same 64 MiB tasks."],
+              "The LocalCluster rows run the same graph with one worker process per core; "
+              "their ratio to the threaded row is the per-task cost of dask.distributed "
+              "(scheduler round trips over TCP) against the same 64 MiB tasks. By default "
+              "the scheduler queues root tasks and gives a worker its next task only when "
+              "it reports the last one done, one round trip per chunk (and one more for "
+              "each chunk's alias task); with `worker-saturation: inf` every worker gets its "
+              "share of the reads at once, which suits these independent, equally costly "
+              "tasks. The scheduler and the client share the two cores with the workers."],
         "c": ["1,000 frames drawn at random (seeded) from the whole series, in random order. "
               "Time includes opening. `random.tvips_ks@small` and `@100` show the cost follows "
               "the frames read, not the size of the series. `.data[idx]` reads whole frames "
