@@ -244,3 +244,22 @@ def test_blocks_come_in_order_with_a_bounded_number_read_ahead(scan, data, monke
     assert rows == data.shape[0] and len(got) > process.AHEAD + 1
     assert np.array_equal(np.concatenate(got), scaled(data, 0, 4000))
     assert 1 <= state["most"] <= process.AHEAD + 1
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.uint32, np.int64])
+@pytest.mark.parametrize("step", [7, 64, 2**18])
+def test_scaling_tables_look_up_every_pixel_in_slices(monkeypatch, dtype, step):
+    """scale_lut's look-ups, a slice at a time, equal the arithmetic scaling of each pixel."""
+    from tvips_ks.export import process
+
+    monkeypatch.setattr(process, "LOOKUP_STEP", step)
+    info = np.iinfo(dtype)
+    lo_v, hi_v = max(int(info.min), -3000), min(int(info.max), 70000)
+    values = np.random.default_rng(5).integers(lo_v, hi_v, (3, 17, 19)).astype(dtype)
+    values.flat[:2] = info.min, info.max
+    lo, hi = 10.5, 230.0 if info.max < 1000 else 4000.0
+    step_fn = process.scale_lut(np.dtype(dtype), lo, hi)
+    assert step_fn is not None
+    got = step_fn(values)
+    assert got.dtype == np.uint8 and got.shape == values.shape
+    assert np.array_equal(got, scaled(values, lo, hi))

@@ -41,6 +41,7 @@ SAMPLE_FRAMES = 256
 #: Blocks read and processed ahead of the writer, each in a thread of its own.
 AHEAD = max(1, min(2, os.cpu_count() or 1))
 LUT_SPAN = 2**20  # values in the table of a wider integer's scaling
+LOOKUP_STEP = 2**18  # pixels looked up at a time (2 MiB of 64-bit indices)
 _MEDIAN_BAND_ROWS = 128  # rows of the mean pattern median-filtered at a time
 
 
@@ -79,15 +80,30 @@ def scale_lut(dtype: np.dtype, lo: float, hi: float):
     if dtype.itemsize <= 2:
         table = _scaled(np.arange(info.min, info.max + 1), lo, hi)
         base = int(info.min)
-        # mode="clip" skips the bounds check (every index is in the table): twice as fast
         if base == 0:
-            return lambda block: np.take(table, block, mode="clip")
-        return lambda block: np.take(table, block.astype(np.int32) - base, mode="clip")
+            return lambda block: _look_up(table, block, lambda part: part)
+        return lambda block: _look_up(table, block, lambda part: part.astype(np.int32) - base)
     a, b = max(int(info.min), math.floor(lo)), min(int(info.max), math.ceil(hi))
     if b - a > LUT_SPAN:
         return None
     table = _scaled(np.arange(a, b + 1), lo, hi)
-    return lambda block: np.take(table, np.clip(block, a, b) - a, mode="clip")
+    return lambda block: _look_up(table, block, lambda part: np.clip(part, a, b) - a)
+
+
+def _look_up(table: np.ndarray, block: np.ndarray, index_of) -> np.ndarray:
+    """``table[index_of(block)]``, ``LOOKUP_STEP`` values at a time.
+
+    ``np.take`` turns its indices into a 64-bit array first: over a whole block
+    that is 4 times a 16-bit block's size in memory, and slower than the same
+    look-ups a slice at a time (10.7 ms against 18.7 ms for 32 MiB here).
+    ``mode="clip"`` skips the bounds check (every index is in the table).
+    """
+    flat = block.reshape(-1)
+    out = np.empty(flat.size, dtype=table.dtype)
+    for start in range(0, flat.size, LOOKUP_STEP):
+        stop = start + LOOKUP_STEP
+        np.take(table, index_of(flat[start:stop]), out=out[start:stop], mode="clip")
+    return out.reshape(block.shape)
 
 
 def _median3(image: np.ndarray) -> np.ndarray:
