@@ -1,0 +1,184 @@
+"""Scan options, arrangement and detection: behaviours the mutation run found unpinned
+(issue 19; see tests/mutation/survivors.md).  Each test names what would break."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tvips_ks
+from tvips_ks.errors import ArgumentError, ScanDetectionError
+from tvips_ks.scan.arrange import index_map_from_rotator, scan_index_map
+from tvips_ks.scan.detect import detect_scan
+from tvips_ks.scan.options import ScanOptions, describe_scan
+from tvips_ks.scan.positions import _rounded
+
+from test_detect import HEADER, em_scan_headers, frames_with_vbf, konos_series, snake_map
+
+
+def rotator_headers(values):
+    h = np.zeros(len(values), HEADER)
+    h["rotator_index"] = values
+    return h
+
+
+def detection_error(values):
+    with pytest.raises(ScanDetectionError) as err:
+        detect_scan(rotator_headers(values))
+    return str(err.value)
+
+
+# -- ScanOptions: what the CLI and the exporters hand on to open() ----------------------
+
+def test_scan_options_give_every_open_argument_of_an_explicit_scan():
+    options = ScanOptions.from_arguments((3, 4), scan_start_frame=2, winding_scan_axis="x",
+                                         hysteresis=1, pad=True)
+    assert options.as_open_kwargs() == dict(scan_shape=(3, 4), scan_start_frame=2,
+                                            winding_scan_axis="x", hysteresis=1, pad=True)
+
+
+@pytest.mark.parametrize("shape", [None, "auto"])
+def test_scan_options_without_a_shape_give_only_the_shape(shape):
+    assert ScanOptions.from_arguments(shape).as_open_kwargs() == {"scan_shape": shape}
+
+
+def test_scan_options_describe_the_scan_in_words():
+    assert ScanOptions.from_arguments((3, 4), 2).describe() == \
+        "3 × 4 from frame 2, fly-back (no winding)"
+    assert ScanOptions.from_arguments((5, 6, 7), -1, "y", 2).describe() == \
+        "5 × 6 × 7 from frame -1, snake along y (hysteresis 2)"
+    assert describe_scan((2, 2), 0, "x", 0) == "2 × 2 from frame 0, snake along x (hysteresis 0)"
+
+
+# -- index_map_from_rotator ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name,args", [("start", (1.5, 2, 3)), ("stop", (0, "2", 3)),
+                                       ("num_positions", (0, 2, 3.0))])
+def test_rotator_map_names_the_argument_that_is_not_an_integer(name, args):
+    with pytest.raises(ArgumentError, match=rf"^{name} must be an integer"):
+        index_map_from_rotator([1, 2, 3, 4], *args)
+
+
+def test_rotator_map_never_uses_frames_after_stop():
+    # The last run (value 1, frames 0..2) covers the rest with its first frame; the
+    # larger value after stop must not turn it into a run of its own.
+    assert index_map_from_rotator([1, 1, 1, 9], 0, 2, 3).tolist() == [0, 0, 0]
+
+
+# -- rotator detection: where the scan ends, and what is refused ----------------------------
+
+def test_a_rotator_scan_ends_at_the_drop_even_if_a_second_scan_follows():
+    got = detect_scan(rotator_headers([1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3]))
+    assert (got.scan_shape, got.scan_start_frame) == ((3, 3), 0)
+    assert got.num_frames_after == 3
+    assert np.array_equal(got.frame_index, np.arange(9).reshape(3, 3))
+
+
+def test_a_two_frame_rotator_series_is_reported_as_too_few_points():
+    msg = detection_error([1, 2])
+    assert "only 2 scan point(s) from frame 0 to 1" in msg
+
+
+def test_a_rotator_scan_of_three_points_over_many_frames_is_too_few_points():
+    msg = detection_error([1, 1, 2, 2, 3, 3])
+    assert "only 3 scan point(s) from frame 1 to 4" in msg
+
+
+def test_a_rotator_scan_of_three_frames_is_too_short_whatever_its_points():
+    # 9 points over frames 2..4: too few frames, said as such (not as too many skips)
+    msg = detection_error([0, 0, 1, 4, 9, 0])
+    assert "only 9 scan point(s) from frame 2 to 4" in msg
+    assert "claims" not in msg
+
+
+def test_a_rotator_scan_with_exactly_two_points_per_frame_is_accepted():
+    # 16 points over 8 frames: every other point skipped, the limit that is still read
+    got = detect_scan(rotator_headers([1, 3, 5, 7, 9, 11, 13, 16, 0]))
+    assert (got.scan_shape, got.scan_start_frame, got.num_frames_after) == ((4, 4), 0, 1)
+    assert got.frame_index.ravel().tolist() == \
+        index_map_from_rotator([1, 3, 5, 7, 9, 11, 13, 16], 0, 7, 16).tolist()
+
+
+@pytest.mark.parametrize("values,claim", [
+    ([1, 4, 7, 10, 13, 16, 0], "from frame 0 to 5 claims 16 points for 6 frames"),
+    # one point more than twice the frames, after two frames before the scan
+    ([0, 0, 1, 3, 5, 7, 9, 13, 0], "from frame 2 to 7 claims 13 points for 6 frames"),
+])
+def test_a_rotator_scan_with_more_than_two_points_per_frame_is_refused_up_front(values, claim):
+    assert claim in detection_error(values)
+
+
+def test_a_rotator_scan_where_fewer_than_half_the_points_have_a_frame_is_refused():
+    # 8 frames for 16 points, but a repeat leaves 7 points with a frame of their own
+    msg = detection_error([1, 2, 2, 7, 10, 13, 14, 16, 0])
+    assert "16 points, 7 of them with their own frame: too many skipped points" in msg
+
+
+def prime_rotator_scan(vbf):
+    """307 rotator points (a prime: no row length divides it) with frames whose
+    bright field is ``vbf(point)``."""
+    h, stop = konos_series(307, 5, 10, 0)
+    r = h["rotator_index"].astype(np.int64)
+    noise = np.random.default_rng(0).normal(0, 5, r.size)
+    values = np.where((r >= 1) & (r <= 307), vbf(r), 5.0) + noise
+    return h, frames_with_vbf(values)
+
+
+def test_a_rotator_scan_no_row_length_divides_names_the_lags_it_saw():
+    # a specimen that repeats every 10 points: frames are most alike 10, 20, 30, 40 apart
+    h, frames = prime_rotator_scan(lambda r: 1000 + 300 * np.sin(2 * np.pi * r / 10))
+    with pytest.raises(ScanDetectionError) as err:
+        detect_scan(h, frames)
+    assert ("307 is not a square and the image content shows no row length that divides "
+            "307 (lags where frames are most alike: 10, 20, 30, 40)") in str(err.value)
+
+
+def test_a_rotator_scan_without_content_says_no_lag_was_seen():
+    h, frames = prime_rotator_scan(lambda r: np.full(r.shape, 7.0))
+    frames[:] = 7.0  # not even noise
+    with pytest.raises(ScanDetectionError) as err:
+        detect_scan(h, frames)
+    assert "divides 307 (lags where frames are most alike: none)" in str(err.value)
+
+
+# -- scan positions as read: rounding, and what counts as absent ----------------------------
+
+def test_positions_are_rounded_and_absurd_ones_are_absent():
+    values = np.array([1.4, 2.6, -0.6, np.nan, np.inf, -np.inf, 2**31, -2**31, 2**31 - 128,
+                       3e9], dtype=np.float32)
+    got = _rounded(values)
+    assert got.dtype == np.int64
+    assert got.tolist() == [1, 3, -1, -1, -1, -1, -1, -1, 2**31 - 128, -1]
+
+
+def test_a_signalling_nan_position_is_absent_without_a_warning():
+    snan = np.array([0x7FA00000], dtype="<u4").view("<f4")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _rounded(snan).tolist() == [-1]
+
+
+# -- scan positions: a snake whose odd rows run backwards -------------------------------------
+
+def test_positions_snake_with_odd_rows_reversed_and_hysteresis():
+    # 6 rows: three reversed (odd) rows, each rolled by the hysteresis along its own row
+    shape, start, after = (6, 5), 4, 3
+    n = start + shape[0] * shape[1] + after
+    index = snake_map(n, shape, start, 1, 2)
+    got = detect_scan(em_scan_headers(n, index))
+    assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis) == (shape, start, "x")
+    assert np.array_equal(got.frame_index, index)
+    assert got.num_frames_agree == shape[0] * shape[1]
+
+
+def test_positions_snake_that_lost_a_frame_mid_scan_is_padded_at_its_end():
+    # A 4x6 snake (even rows reversed) that dropped one frame in row 2 and ends with the
+    # series: the frames are taken as consecutive, so the last position has no frame.
+    sequence = [(r, x) for r in range(4) for x in (range(5, -1, -1) if r % 2 == 0 else range(6))]
+    del sequence[15]
+    h = np.zeros(len(sequence), HEADER)
+    h["scan_y"], h["scan_x"] = zip(*sequence)
+    got = detect_scan(h)
+    assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis) == ((4, 6), 0, "x")
+    assert np.array_equal(got.frame_index, snake_map(len(sequence), (4, 6), 0, 0, 0))
+    assert got.frame_index[-1, -1] == -1
