@@ -182,3 +182,120 @@ def test_positions_snake_that_lost_a_frame_mid_scan_is_padded_at_its_end():
     assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis) == ((4, 6), 0, "x")
     assert np.array_equal(got.frame_index, snake_map(len(sequence), (4, 6), 0, 0, 0))
     assert got.frame_index[-1, -1] == -1
+
+
+# -- scan positions: the whole detection, evidence included, over the shapes a raster takes --
+
+def position_headers(sequence):
+    """Headers whose frames carry the (y, x) positions of ``sequence``, in order."""
+    h = np.zeros(len(sequence), HEADER)
+    h["scan_y"], h["scan_x"] = zip(*sequence)
+    return h
+
+
+def fly_back(rows, width):
+    return [(r, x) for r in rows for x in range(width)]
+
+
+RASTER = "of its {0} frames at their header position"
+CASES = {
+    # name: (positions, shape, start, winding, hysteresis, agree, before, after, exact,
+    #        map (None: scan_index_map of the shape), evidence)
+    "fly-back": (
+        [(0, 0)] * 2 + fly_back(range(3), 4) + [(0, 0)],
+        (3, 4), 2, None, 0, 12, 2, 1, True, None,
+        "scan positions: fly-back raster of 3x4 from frame 2; 12 of its 12 frames at "
+        "their header position"),
+    "two frames": (
+        [(0, 0), (0, 1)], (1, 2), 0, None, 0, 2, 0, 0, True, None,
+        "scan positions: fly-back raster of 1x2 from frame 0; 2 of its 2 frames at their "
+        "header position"),
+    "single row after junk": (
+        [(3, 5), (0, 0), (0, 0)] + [(0, x) for x in range(6)] + [(2, 2)],
+        (1, 6), 3, None, 0, 6, 3, 1, True, None,
+        "scan positions: fly-back raster of 1x6 from frame 3; 6 of its 6 frames at their "
+        "header position"),
+    "single row to the end": (
+        [(0, x) for x in range(6)], (1, 6), 0, None, 0, 6, 0, 0, True, None,
+        "scan positions: fly-back raster of 1x6 from frame 0; 6 of its 6 frames at their "
+        "header position"),
+    "last row more than half done": (
+        fly_back(range(5), 6)[:28], (4, 6), 0, None, 0, 24, 0, 4, True, None,
+        "scan positions: fly-back raster of 4x6 from frame 0; 24 of its 24 frames at their "
+        "header position"),
+    "a second scan follows": (
+        fly_back(range(3), 4) + fly_back(range(5), 4), (3, 4), 0, None, 0, 12, 0, 20, True,
+        None, "scan positions: fly-back raster of 3x4 from frame 0; 12 of its 12 frames at "
+        "their header position"),
+    "row 0 partly recorded after junk": (
+        [(3, 1), (5, 5), (0, 4), (0, 3), (0, 4), (0, 5)] + fly_back(range(1, 4), 6),
+        (4, 6), 0, None, 0, 21, 3, 0, False,
+        [[-1, -1, -1, 3, 4, 5]] + [list(range(r * 6, r * 6 + 6)) for r in range(1, 4)],
+        "scan positions: fly-back raster of 4x6 from frame 0; 21 of its 21 frames at their "
+        "header position; row 0 starts mid-row at frame 3, its first 3 position(s) have no "
+        "frame"),
+    "one reversed row": (
+        [(0, x) for x in range(5, -1, -1)] + [(1, 0), (1, 5)],
+        (1, 6), 0, "x", 0, 6, 0, 2, True, [[5, 4, 3, 2, 1, 0]],
+        "scan positions: snake raster of 1x6 from frame 0; 6 of its 6 frames at their "
+        "header position"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_positions_detection_in_full(name):
+    (positions, shape, start, winding, hysteresis, agree, before, after, exact, index,
+     evidence) = CASES[name]
+    got = detect_scan(position_headers(positions))
+    assert got.method == "scan_position"
+    assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis, got.hysteresis) == \
+        (shape, start, winding, hysteresis)
+    assert (got.num_frames_agree, got.num_frames_before, got.num_frames_after) == \
+        (agree, before, after)
+    assert got.kwargs_exact is exact
+    want = scan_index_map(len(positions), shape, start, pad=True) if index is None else index
+    assert got.frame_index.tolist() == np.asarray(want).tolist()
+    assert got.evidence == evidence
+
+
+@pytest.mark.parametrize("parity,hysteresis,start,evidence", [
+    (0, 2, 3, "scan positions: snake raster of 5x6 from frame 3; 30 of its 30 frames at their "
+              "header position; reversed rows shifted by 2 (hysteresis)"),
+    (1, 5, 2, "scan positions: snake whose first row runs forward (odd rows reversed) raster "
+              "of 5x6 from frame 2; 30 of its 30 frames at their header position; reversed "
+              "rows shifted by -1 (hysteresis); open()'s winding convention reverses the even "
+              "rows, so as_open_kwargs() gives this scan mirrored along x: use frame_index"),
+    # row 0 begins 3 positions in, so its reversed head is missing: the hysteresis is read
+    # from row 2
+    (0, 2, -3, "scan positions: snake raster of 5x6 from frame -3; 27 of its 27 frames at "
+               "their header position; reversed rows shifted by 2 (hysteresis); row 0 "
+               "starts mid-row at frame 0, its first 3 position(s) have no frame"),
+])
+def test_positions_snake_detection_in_full(parity, hysteresis, start, evidence):
+    n = max(start, 0) + 30 + 2 - max(-start, 0)
+    index = snake_map(n, (5, 6), start, parity, hysteresis)
+    got = detect_scan(em_scan_headers(n, index))
+    shift = hysteresis if hysteresis <= 3 else hysteresis - 6
+    assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis, got.hysteresis) == \
+        ((5, 6), start, "x", shift)
+    assert np.array_equal(got.frame_index, index)
+    assert got.num_frames_agree == int(np.count_nonzero(index >= 0))
+    assert got.kwargs_exact is (parity == 0)
+    assert got.evidence == evidence
+
+
+@pytest.mark.parametrize("positions,note", [
+    # rows 2..7 hold every frame at x = 3: only one in four frames is where the raster puts it
+    (fly_back(range(2), 4) + [(r, 3) for r in range(2, 8) for _ in range(4)],
+     "scan positions: fly-back raster of 8x4 from frame 0; 14 of its 32 frames at their "
+     "header position, so the positions do not follow a raster"),
+    ([(0, 0), (1, 0), (1, 0), (2, 0)], "scan positions: row 1 at frame 1 has width 1"),
+    ([(0, 3), (0, 2), (0, 5), (0, 4)],
+     "scan positions: present, but no frame at (0, 0) followed by (0, 1) and no step from "
+     "row 0 to row 1"),
+    ([(0, 0)] * 5, "scan positions: all zero"),
+])
+def test_positions_that_give_no_scan_say_why(positions, note):
+    with pytest.raises(ScanDetectionError) as err:
+        detect_scan(position_headers(positions))
+    assert f"could not detect the scan: {note}; rotator index: never increases" in str(err.value)
