@@ -13,7 +13,8 @@ from tvips_ks.scan.detect import detect_scan
 from tvips_ks.scan.options import ScanOptions, describe_scan
 from tvips_ks.scan.positions import _rounded
 
-from test_detect import HEADER, em_scan_headers, frames_with_vbf, konos_series, snake_map
+from test_detect import (HEADER, em_scan_headers, frames_with_vbf, konos_frames, konos_series,
+                         snake_map)
 
 
 def rotator_headers(values):
@@ -299,3 +300,75 @@ def test_positions_that_give_no_scan_say_why(positions, note):
     with pytest.raises(ScanDetectionError) as err:
         detect_scan(position_headers(positions))
     assert f"could not detect the scan: {note}; rotator index: never increases" in str(err.value)
+
+
+# -- ScanOptions.from_arguments: refusals that name what to fix --------------------------------
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(scan_start_frame=1.5), r"^scan_start_frame must be an integer, got 1\.5$"),
+    (dict(winding_scan_axis="x", hysteresis=0.5), r"^hysteresis must be an integer, got 0\.5$"),
+    (dict(pad="yes"), r"^pad must be True or False, got 'yes'$"),
+    (dict(scan_start_frame=2**62), r"^scan_start_frame=4611686018427387904 is beyond any series"),
+    (dict(scan_start_frame=-2**62), r"^scan_start_frame=-4611686018427387904 is beyond any"),
+])
+def test_scan_options_refusals_name_the_argument(kwargs, message):
+    with pytest.raises(ArgumentError, match=message):
+        ScanOptions.from_arguments((2, 2), **kwargs)
+
+
+def test_scan_options_take_any_start_frame_below_the_limit():
+    assert ScanOptions.from_arguments((2, 2), 2**62 - 1).scan_start_frame == 2**62 - 1
+
+
+def test_scan_options_name_the_arguments_that_need_a_shape():
+    with pytest.raises(ArgumentError, match=r"^scan_start_frame, pad need\(s\) scan_shape$"):
+        ScanOptions.from_arguments(None, scan_start_frame=2, pad=True)
+
+
+# -- rotator detection: the account it gives, and when open()'s arguments are exact ------------
+
+def clean_rotator_headers(points, lead, after):
+    """A rotator index that counts 1..points with no repeat and no skip."""
+    return rotator_headers([0] * lead + list(range(1, points + 1)) + [0] * after)
+
+
+def test_a_clean_square_rotator_scan_without_frames():
+    got = detect_scan(clean_rotator_headers(9, 2, 1))
+    assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis) == ((3, 3), 2, None)
+    assert got.kwargs_exact is True  # one frame per point: open()'s arguments give the map
+    assert got.evidence == (
+        "rotator index: scan from frame 2 to 10, 9 points, 9 of them with their own frame; "
+        "square 3x3; fly-back or snake not checked (the rotator index does not record the "
+        "scan direction; EM-Konos scans are usually snake: pass winding_scan_axis='x' if "
+        "rows zig-zag, or call detect_scan(..., image_content=True))")
+
+
+def test_a_rotator_scan_with_repeats_says_its_map_differs_from_open_arguments():
+    got = detect_scan(rotator_headers([1, 2, 2, 3, 4, 5, 6, 7, 8, 9, 0]))
+    assert got.kwargs_exact is False
+    assert got.evidence.endswith("; repeated or skipped points make frame_index differ from "
+                                 "as_open_kwargs()")
+
+
+def test_a_clean_square_rotator_snake_found_from_the_image_content():
+    h = clean_rotator_headers(1600, 9, 5)
+    got = detect_scan(h, konos_frames(h, (40, 40), 0, 2, 3), image_content=True)
+    assert (got.scan_shape, got.winding_scan_axis, got.hysteresis) == ((40, 40), "x", 2)
+    assert got.kwargs_exact is True  # the snake and its hysteresis are in open()'s arguments
+    assert np.array_equal(got.frame_index, snake_map(1615, (40, 40), 9, 0, 2))
+    assert got.evidence.startswith(
+        "rotator index: scan from frame 9 to 1608, 1600 points, 1600 of them with their own "
+        "frame; square 40x40; image content: snake with hysteresis 2 40x40: ")
+    assert " (next snake with hysteresis " in got.evidence
+    assert got.evidence.endswith(" standard errors behind)")
+
+
+def test_a_clean_rectangular_rotator_scan_names_its_row_length_source():
+    h = clean_rotator_headers(2400, 9, 5)
+    got = detect_scan(h, konos_frames(h, (40, 60), None, 0, 1))
+    assert (got.scan_shape, got.winding_scan_axis, got.kwargs_exact) == ((40, 60), None, True)
+    assert got.evidence.startswith(
+        "rotator index: scan from frame 9 to 2408, 2400 points, 2400 of them with their own "
+        "frame; row length 60 from the image content (")
+    assert " standard deviations ahead of the next) 40x60; image content: fly-back 40x60: " \
+        in got.evidence
