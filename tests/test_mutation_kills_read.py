@@ -1,0 +1,58 @@
+"""The read path: chunk plans, views and gathers, behaviours the mutation run found
+unpinned (issue 19; see tests/mutation/survivors.md).  Expected values are worked out by
+hand from the rule each function states."""
+
+import numpy as np
+import pytest
+
+from tvips_ks.io.views import view_chunks
+
+
+class Parts:
+    """What view_chunks reads of a part table: which part holds each frame."""
+
+    def __init__(self, *starts):
+        self.starts = np.array([0, *starts])
+
+    def locate(self, frames):
+        return np.searchsorted(self.starts, frames, side="right") - 1
+
+
+def plan(index, parts, frames_per_block=1000):
+    # huge frames: a view always beats a copy in tasks
+    return view_chunks(np.asarray(index), parts, frame_bytes=10**9,
+                       target_bytes=frames_per_block * 10**9, gather_blocks=1)
+
+
+def test_rows_are_grouped_up_to_a_row_that_crosses_parts():
+    # parts start at 0 and 25: rows 0-1 in the first part, row 2 (frames 20-29) across,
+    # rows 3-5 in the second
+    assert plan(np.arange(60).reshape(6, 10), Parts(25)) == ((2, 1, 3), (10,))
+
+
+def test_a_padded_row_is_a_group_of_its_own():
+    index = np.arange(-4, 56).reshape(6, 10)
+    index[index < 0] = -1  # the scan starts 4 positions before frame 0
+    # row 0 is padded, row 2 (16-25) crosses into the second part at 25
+    assert plan(index, Parts(25)) == ((1, 1, 1, 3), (10,))
+
+
+def test_a_first_part_of_one_frame_splits_the_first_row():
+    # frame 0 alone in the first part: row 0 crosses parts, rows 1-5 stay together
+    assert plan(np.arange(60).reshape(6, 10), Parts(1)) == ((1, 5), (10,))
+
+
+def test_leading_axes_share_one_row_grouping():
+    # two planes of 3 rows; plane 0's row 2 (20-29) crosses into the second part
+    assert plan(np.arange(60).reshape(2, 3, 10), Parts(25)) == ((1, 1), (2, 1), (10,))
+
+
+def test_rows_one_frame_apart_are_one_group():
+    # a scan stored column by column: row to row the frame steps by 1
+    index = np.arange(60).reshape(10, 6).T
+    assert plan(index, Parts()) == ((6,), (10,))
+
+
+def test_row_groups_are_cut_at_the_block_size():
+    # 25 frames a block: two rows of 10 at most
+    assert plan(np.arange(60).reshape(6, 10), Parts(), frames_per_block=25) == ((2, 2, 2), (10,))
