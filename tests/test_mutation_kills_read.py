@@ -5,6 +5,7 @@ hand from the rule each function states."""
 import numpy as np
 import pytest
 
+from tvips_ks.io.chunks import nav_blocks
 from tvips_ks.io.views import view_chunks
 
 
@@ -56,3 +57,20 @@ def test_rows_one_frame_apart_are_one_group():
 def test_row_groups_are_cut_at_the_block_size():
     # 25 frames a block: two rows of 10 at most
     assert plan(np.arange(60).reshape(6, 10), Parts(), frames_per_block=25) == ((2, 2, 2), (10,))
+
+
+# -- nav_blocks: regular blocks of about target_bytes -------------------------------------
+
+
+@pytest.mark.parametrize("nav,frame_bytes,target,want", [
+    ((4, 5), 100, 50, (1, 1)),     # a frame larger than the target: one frame a block
+    ((4, 5), 8, 40, (1, 5)),       # exactly one row fits: one row a block
+    ((4, 5), 8, 80, (2, 5)),       # two rows
+    ((3, 10), 4, 30, (1, 7)),      # 7.5 frames fit: 7, a whole number
+    ((10,), 1, 6, (6,)),           # one-byte frames
+    ((3, 0), 8, 64, (1, 1)),       # an empty axis: no block of zero frames, no division
+])
+def test_nav_blocks(nav, frame_bytes, target, want):
+    got = nav_blocks(nav, frame_bytes, target)
+    assert got == want
+    assert all(type(size) is int for size in got)
