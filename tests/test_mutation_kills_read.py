@@ -74,3 +74,17 @@ def test_nav_blocks(nav, frame_bytes, target, want):
     got = nav_blocks(nav, frame_bytes, target)
     assert got == want
     assert all(type(size) is int for size in got)
+
+
+def rows_starting_at(*firsts):
+    """A map whose rows are runs of 10 frames starting at ``firsts``."""
+    return np.array([np.arange(f, f + 10) for f in firsts])
+
+
+@pytest.mark.parametrize("firsts,rows", [
+    ((0, 10, 30), (2, 1)),              # the step from row to row changes: a new group
+    ((0, 10, 20, 30, 50), (4, 1)),      # ... wherever it changes
+    ((0, 10, 30, 50, 70), (2, 3)),      # a group goes on while the new step repeats
+])
+def test_row_groups_keep_one_step_from_row_to_row(firsts, rows):
+    assert plan(rows_starting_at(*firsts), Parts()) == (rows, (10,))
