@@ -88,3 +88,28 @@ def rows_starting_at(*firsts):
 ])
 def test_row_groups_keep_one_step_from_row_to_row(firsts, rows):
     assert plan(rows_starting_at(*firsts), Parts()) == (rows, (10,))
+
+
+FORWARD = list(range(10))
+HALF_BACK = [0, 1, 2, 3, 4, 9, 8, 7, 6, 5]   # cut into columns 0-4 and 5-9
+BACK_HALF = [4, 3, 2, 1, 0, 9, 8, 7, 6, 5]   # the same cut
+
+
+@pytest.mark.parametrize("odd_row", [FORWARD, BACK_HALF], ids=["breaks-block-2", "breaks-block-1"])
+def test_every_column_block_must_keep_its_row_to_row_step(odd_row):
+    # rows 0, 1, 3, 4 run HALF_BACK; row 2 runs otherwise in one of the two column blocks,
+    # so the groups break before and after it
+    shapes = [HALF_BACK, HALF_BACK, odd_row, HALF_BACK, HALF_BACK]
+    index = np.array([10 * r + np.array(s) for r, s in enumerate(shapes)])
+    assert plan(index, Parts()) == ((2, 1, 2), (5, 5))
+
+
+def test_a_scan_one_column_wide_is_one_group():
+    assert plan(np.arange(6).reshape(6, 1), Parts()) == ((6,), (1,))
+
+
+def test_a_row_that_crosses_parts_links_to_neither_neighbour():
+    # row 1 (frames 20-29) crosses into the second part at 25; row 2 steps back into the
+    # first part, where row 1 starts
+    index = np.array([np.arange(0, 10), np.arange(20, 30), np.arange(10, 20)])
+    assert plan(index, Parts(25)) == ((1, 1, 1), (10,))
