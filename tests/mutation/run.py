@@ -304,6 +304,7 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
     work = prepare(name, group, common, run, fresh)
     log_path = work / "mutmut.log"
     started = time.monotonic()
+    cpu_before = _children_cpu()
     print(f"== {name}: {', '.join(group['modules'])}", flush=True)
     with open(log_path, "a") as log:
         log.write(f"\n\n===== run at {time.ctime()}\n")
@@ -319,10 +320,24 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
             log.flush()
             status = mutmut(work, ["run", "--max-children", str(jobs), *again], log)
     took = time.monotonic() - started
-    print(f"   mutmut exit {status} in {took:.0f} s (log: {log_path.relative_to(ROOT)})",
-          flush=True)
+    cpu = _children_cpu() - cpu_before
+    # CPU seconds do not depend on what else shares the cores: on 2 idle cores the wall
+    # time is about cpu / 2
+    print(f"   mutmut exit {status} in {took:.0f} s of wall time, {cpu:.0f} s of CPU time "
+          f"(log: {log_path.relative_to(ROOT)})", flush=True)
+    with open(WORK / "times.txt", "a") as f:
+        f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {name} wall {took:.0f} s cpu {cpu:.0f} s "
+                f"exit {status}{' (retry only)' if retry_only else ''}\n")
     if status != 0:
         print("   see the log: mutmut did not finish", flush=True)
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of every finished child process (mutmut and its workers)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def diffs(work: Path, names: list[str]) -> dict[str, str]:
