@@ -5,6 +5,9 @@ hand from the rule each function states."""
 import numpy as np
 import pytest
 
+import tvips_ks
+from builders import Series
+from tvips_ks import arrays
 from tvips_ks.io.chunks import nav_blocks
 from tvips_ks.io.views import view_chunks
 
@@ -113,3 +116,59 @@ def test_a_row_that_crosses_parts_links_to_neither_neighbour():
     # first part, where row 1 starts
     index = np.array([np.arange(0, 10), np.arange(20, 30), np.arange(10, 20)])
     assert plan(index, Parts(25)) == ((1, 1, 1), (10,))
+
+
+# -- pixels picked per element: read block by block within the memory budget -----------------
+
+@pytest.fixture
+def scan_5x6(tmp_path):
+    s = Series(num_frames=30, frames_per_part=(7, 13, 10), height=6, width=8, seed=11)
+    return s.write(tmp_path, "s")[0], s.images.reshape(5, 6, 6, 8)
+
+
+def reads_of(monkeypatch, block_bytes):
+    """Record (frames read, pixel box) of every read, with a budget of ``block_bytes``."""
+    calls = []
+    real = arrays.read_frames
+
+    def spy(table, frames, pixels=None):
+        calls.append((int(np.asarray(frames).size), pixels))
+        return real(table, frames, pixels)
+
+    monkeypatch.setattr(arrays, "read_frames", spy)
+    monkeypatch.setattr(arrays, "_BLOCK_BYTES", block_bytes)
+    return calls
+
+
+BOX = (slice(1, 3), slice(3, 6))   # the pixels' bounding box for rows [1, 2, 2], columns [3, 5, 4]
+HULL = 2 * 3 * 2                     # its bytes in one uint16 frame
+
+
+@pytest.mark.parametrize("key,budget,want", [
+    # pixel indices over the whole scan: 5 frames' boxes a read, the three pixels together
+    ((slice(None), slice(None), [1, 2, 2], [3, 5, 4]), 5, [(5, BOX)] * 6),
+    # scan and pixel indices together: three elements, one frame each, in one read
+    (([0, 1, 4], [2, 3, 5], [1, 2, 2], [3, 5, 4]), 5, [(3, BOX)]),
+    # three elements of a scan row each (6 frames): 5 then 1 frame a read, per element
+    (([0, 1, 4], slice(None), [1, 2, 2], slice(2, 5)), 5,
+     [(5, (slice(1, 3), slice(2, 5))), (1, (slice(1, 3), slice(2, 5)))] * 3),
+    # a budget of one box: one frame a read
+    (([0, 1, 4], slice(None), [1, 2, 2], slice(2, 5)), 1, [(1, (slice(1, 3), slice(2, 5)))] * 18),
+])
+def test_picked_pixels_are_read_in_blocks_within_the_budget(monkeypatch, scan_5x6, key, budget,
+                                                            want):
+    path, expected = scan_5x6
+    calls = reads_of(monkeypatch, budget * HULL)
+    with tvips_ks.open(path, scan_shape=(5, 6)) as ds:
+        got = ds.data[key]
+    np.testing.assert_array_equal(got, expected[key])
+    assert calls == want
+
+
+def test_picking_pixels_from_an_empty_range_reads_nothing(monkeypatch, scan_5x6):
+    path, expected = scan_5x6
+    calls = reads_of(monkeypatch, 5 * HULL)
+    with tvips_ks.open(path, scan_shape=(5, 6)) as ds:
+        got = ds.data[:, :, [1, 2], 0:0]
+    assert got.shape == expected[:, :, [1, 2], 0:0].shape == (5, 6, 2, 0)
+    assert calls == []
