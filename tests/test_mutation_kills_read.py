@@ -9,6 +9,7 @@ import tvips_ks
 from builders import Series
 from tvips_ks import arrays
 from tvips_ks.io.chunks import nav_blocks
+from tvips_ks.io import views
 from tvips_ks.io.views import view_chunks
 
 
@@ -172,3 +173,60 @@ def test_picking_pixels_from_an_empty_range_reads_nothing(monkeypatch, scan_5x6)
         got = ds.data[:, :, [1, 2], 0:0]
     assert got.shape == expected[:, :, [1, 2], 0:0].shape == (5, 6, 2, 0)
     assert calls == []
+
+
+# -- view_chunks: block sizes, the shapes of rows it plans for, and what views cost ---------
+
+def test_frames_larger_than_the_target_are_one_a_block():
+    got = view_chunks(np.arange(6).reshape(2, 3), Parts(), frame_bytes=10**9,
+                      target_bytes=5 * 10**8, gather_blocks=1)
+    assert got == ((1, 1), (1, 1, 1))
+
+
+def test_rows_are_grouped_only_while_whole_rows_fit_the_target():
+    # 15 frames a block hold one row of 10, not two
+    assert plan(np.arange(60).reshape(6, 10), Parts(), frames_per_block=15) == \
+        ((1, 1, 1, 1, 1, 1), (10,))
+
+
+def test_one_byte_frames(monkeypatch):
+    monkeypatch.setattr(views, "TASK_COST_BYTES", 0)
+    got = view_chunks(np.arange(60).reshape(6, 10), Parts(), frame_bytes=1, target_bytes=20,
+                      gather_blocks=1)
+    assert got == ((2, 2, 2), (10,))
+
+
+def test_the_row_holding_frame_0_is_planned_for_too():
+    # only row 0 turns back half way: its cut at column 5 applies to every row
+    index = np.arange(60).reshape(6, 10)
+    index[0] = HALF_BACK
+    assert plan(index, Parts()) == ((1, 5), (5, 5))
+
+
+def test_rows_of_one_shape_at_any_offset_are_one_pattern():
+    # 100 rows of one shape: far fewer patterns than MAX_PATTERNS
+    assert plan(np.arange(1000).reshape(100, 10), Parts()) == ((100,), (10,))
+
+
+def shapes_map(count):
+    """``count`` rows of 70 frames, row k jumping by 500 after column k + 1: each row its
+    own shape."""
+    rows = np.arange(70) + 1000 * np.arange(count)[:, None]
+    for k in range(count):
+        rows[k, k + 2:] += 500
+    return rows
+
+
+def test_up_to_max_patterns_shapes_of_rows_are_cut_into_views():
+    assert views.MAX_PATTERNS == 64
+    assert plan(shapes_map(64), Parts()) is not None
+    assert plan(shapes_map(65), Parts()) is None
+
+
+def test_views_are_kept_while_their_extra_tasks_cost_no_more_than_a_copy(monkeypatch):
+    # three row groups instead of one gathered block: two extra tasks; 60 frames of 10 bytes
+    index = np.arange(60).reshape(6, 10)
+    monkeypatch.setattr(views, "TASK_COST_BYTES", 300)   # 2 x 300 = 600 bytes: kept
+    assert view_chunks(index, Parts(), 10, 200, gather_blocks=1) == ((2, 2, 2), (10,))
+    monkeypatch.setattr(views, "TASK_COST_BYTES", 301)   # costs more than the copy
+    assert view_chunks(index, Parts(), 10, 200, gather_blocks=1) is None

@@ -61,8 +61,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 WORK = ROOT / ".mutation"
 
-# mutmut's exit codes for a mutant's test run
-KILLED = {1, 3}
+# mutmut's exit codes for a mutant's test run; a worker killed by SIGSEGV, SIGABRT or SIGBUS
+# (-11, -6, -7) died running the tests on the mutant (say, as_strided over None): caught
+KILLED = {1, 3, -11, -6, -7}
 # no test of the group calls the mutated function: the mutant never ran (reported apart
 # from survivors, as it says nothing about the tests' asserts, but not caught either)
 NO_TESTS = {5, 33}
@@ -72,7 +73,7 @@ NO_TESTS = {5, 33}
 TIMEOUT = {-24, 24, 152, 36}
 STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests",
           34: "skipped", 35: "suspicious", 36: "timeout", 37: "type check", None: "not run",
-          -24: "timeout", 24: "timeout", 152: "timeout", 255: "worker failed", -11: "crashed",
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "worker failed", -11: "crashed", -6: "crashed", -7: "crashed",
           -9: "crashed", 2: "interrupted"}
 
 
