@@ -2,6 +2,8 @@
 unpinned (issue 19; see tests/mutation/survivors.md).  Expected values are worked out by
 hand from the rule each function states."""
 
+import mmap
+
 import numpy as np
 import pytest
 
@@ -9,7 +11,7 @@ import tvips_ks
 from builders import Series
 from tvips_ks import arrays
 from tvips_ks.io.chunks import nav_blocks
-from tvips_ks.io import views
+from tvips_ks.io import daskio, views
 from tvips_ks.io.views import view_chunks
 
 
@@ -230,3 +232,51 @@ def test_views_are_kept_while_their_extra_tasks_cost_no_more_than_a_copy(monkeyp
     assert view_chunks(index, Parts(), 10, 200, gather_blocks=1) == ((2, 2, 2), (10,))
     monkeypatch.setattr(views, "TASK_COST_BYTES", 301)   # costs more than the copy
     assert view_chunks(index, Parts(), 10, 200, gather_blocks=1) is None
+
+
+# -- a stack's blocks: a view of its part, or a copy into a reused buffer ------------------------
+
+def base_of(array):
+    while getattr(array, "base", None) is not None:
+        array = array.base
+    return array
+
+
+def stack_blocks(path, chunks):
+    """Each block of ``to_dask(chunks=...)`` as its task computes it."""
+    with tvips_ks.open(path) as ds:
+        lazy = ds.to_dask(chunks=chunks)
+    graph = dict(lazy.__dask_graph__())
+    return [graph[k] for k in sorted(graph)]
+
+
+@pytest.fixture
+def two_parts(tmp_path):
+    s = Series(num_frames=60, frames_per_part=(25, 35), width=3, height=2, seed=4)
+    return s.write(tmp_path, "s")[0], s.images
+
+
+def test_a_block_that_is_a_whole_part_is_a_view_of_its_file(two_parts):
+    path, images = two_parts
+    tasks = stack_blocks(path, ((25, 35), 2, 3))
+    for task, frames in zip(tasks, (slice(0, 25), slice(25, 60))):
+        block = task[0](*task[1:])
+        assert isinstance(base_of(block), mmap.mmap)
+        np.testing.assert_array_equal(block, images[frames])
+
+
+def test_a_block_across_parts_is_copied_into_a_reused_buffer(two_parts, monkeypatch):
+    path, images = two_parts
+    monkeypatch.setattr(daskio, "_POOL", [])  # not full of other tests' buffers
+    first, second = stack_blocks(path, ((30, 30), 2, 3))
+    block = first[0](*first[1:])  # frames 0-29: across the parts
+    np.testing.assert_array_equal(block, images[:30])
+    buffer = id(base_of(block))  # the id only: a reference would keep the buffer in use
+    assert buffer in {id(pooled) for pooled in daskio._POOL}
+    del block
+    again = first[0](*first[1:])  # nothing refers to the buffer any more: used again
+    assert id(base_of(again)) == buffer
+    np.testing.assert_array_equal(again, images[:30])
+    other = second[0](*second[1:])  # frames 30-59, in one part: a view, not the buffer
+    assert isinstance(base_of(other), mmap.mmap)
+    np.testing.assert_array_equal(other, images[30:])
