@@ -280,3 +280,17 @@ def test_a_block_across_parts_is_copied_into_a_reused_buffer(two_parts, monkeypa
     other = second[0](*second[1:])  # frames 30-59, in one part: a view, not the buffer
     assert isinstance(base_of(other), mmap.mmap)
     np.testing.assert_array_equal(other, images[30:])
+
+
+@pytest.mark.parametrize("winding,row,frames", [
+    (None, 0, range(0, 6)),       # the scan's first row, from frame 0
+    (None, 2, range(12, 18)),     # a later row inside the second part
+    ("x", 0, range(5, -1, -1)),   # a snake's reversed row: a view with a negative stride
+])
+def test_a_scan_row_inside_one_part_is_a_view_of_its_file(scan_5x6, winding, row, frames):
+    path, expected = scan_5x6
+    with tvips_ks.open(path, scan_shape=(5, 6), winding_scan_axis=winding) as ds:
+        assert ds.frame_index[row].tolist() == list(frames)
+        got = ds.data[row]
+    assert isinstance(base_of(got), mmap.mmap)
+    np.testing.assert_array_equal(got, expected.reshape(30, 6, 8)[list(frames)])
