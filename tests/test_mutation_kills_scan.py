@@ -1,6 +1,7 @@
 """Scan options, arrangement and detection: behaviours the mutation run found unpinned
 (issue 19; see tests/mutation/survivors.md).  Each test names what would break."""
 
+import re
 import warnings
 
 import numpy as np
@@ -372,3 +373,16 @@ def test_a_clean_rectangular_rotator_scan_names_its_row_length_source():
         "frame; row length 60 from the image content (")
     assert " standard deviations ahead of the next) 40x60; image content: fly-back 40x60: " \
         in got.evidence
+
+
+@pytest.mark.parametrize("shape", [(3, 20), (20, 4)])
+def test_row_lengths_at_the_smallest_scan_are_candidates(shape):
+    # 3 rows and rows of 4 are the smallest scans the content is asked about: the account
+    # names that shape as the best fit (too small a scan to be sure of it, so an error).
+    # The wording of each layout comes from scan/layouts.py's account().
+    points = shape[0] * shape[1]
+    h = clean_rotator_headers(points, 3, 2)
+    with pytest.raises(ScanDetectionError) as err:
+        detect_scan(h, konos_frames(h, shape, None, 0, 1))
+    assert re.search(rf"the image content fits \S.*\b{shape[0]}x{shape[1]}\b.* hardly better "
+                     rf"than \S.*\d+x\d+", str(err.value))
