@@ -30,6 +30,10 @@ of its modules, because mutmut cannot see calls made in a subprocess, which does
 mutant) and ``deselect`` (slow tests left out, that use the group's code only to make
 input for something else).
 
+Each group's wall and CPU time (CPU time does not depend on what else shares the
+cores) are printed and appended to ``.mutation/times.txt``.  A worker that dies on a
+mutant (SIGSEGV, SIGABRT, SIGBUS) counts as a kill.
+
 At the end it prints a score per module and in total, and writes every survivor with
 its diff to ``survivors.md`` beside this file (for the groups run, or all with
 ``--report``).  Mutants that no test of the group calls ("no tests": they never ran)
