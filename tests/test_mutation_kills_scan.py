@@ -386,3 +386,41 @@ def test_row_lengths_at_the_smallest_scan_are_candidates(shape):
         detect_scan(h, konos_frames(h, shape, None, 0, 1))
     assert re.search(rf"the image content fits \S.*\b{shape[0]}x{shape[1]}\b.* hardly better "
                      rf"than \S.*\d+x\d+", str(err.value))
+
+
+def test_a_rotator_scan_whose_content_cannot_tell_its_direction_is_taken_as_fly_back():
+    h = clean_rotator_headers(400, 3, 2)
+    noise = frames_with_vbf(np.random.default_rng(3).normal(1000, 5, len(h)))
+    got = detect_scan(h, noise, image_content=True)
+    assert (got.scan_shape, got.winding_scan_axis, got.hysteresis) == ((20, 20), None, 0)
+    assert "; square 20x20; the image content cannot tell " in got.evidence
+    assert got.evidence.endswith(": fly-back assumed, pass winding_scan_axis='x' and "
+                                 "hysteresis=h if rows zig-zag")
+
+
+# -- scan_index_map and ScanOptions: arguments named, defaults ---------------------------------
+
+@pytest.mark.parametrize("args,kwargs,name", [
+    ((1.5, (2, 2)), {}, "num_frames"),
+    ((10, (2, 2), 0.5), {}, "scan_start_frame"),
+    ((10, (2, 2), 0, "x", 0.5), {}, "hysteresis"),
+])
+def test_scan_index_map_names_the_argument_that_is_not_an_integer(args, kwargs, name):
+    with pytest.raises(ArgumentError, match=rf"^{name} must be an integer"):
+        scan_index_map(*args, **kwargs)
+
+
+def test_scan_index_map_has_no_hysteresis_unless_asked():
+    assert scan_index_map(6, (2, 3), 0, "x").tolist() == [[2, 1, 0], [3, 4, 5]]
+
+
+def test_scan_options_refuse_scan_arguments_with_auto_naming_them():
+    with pytest.raises(ArgumentError, match=r"^scan_start_frame, winding_scan_axis, hysteresis, "
+                                            r"pad cannot be combined with scan_shape='auto'"):
+        ScanOptions.from_arguments("auto", scan_start_frame=2, winding_scan_axis="x",
+                                   hysteresis=1, pad=True)
+
+
+def test_scan_options_refuse_hysteresis_without_a_snake():
+    with pytest.raises(ArgumentError, match=r"^hysteresis applies to a snake scan"):
+        ScanOptions.from_arguments((2, 2), hysteresis=1)
