@@ -236,6 +236,25 @@ CASES = {
         "scan positions: fly-back raster of 4x6 from frame 0; 21 of its 21 frames at their "
         "header position; row 0 starts mid-row at frame 3, its first 3 position(s) have no "
         "frame"),
+    # junk before the scan holds a run at y = 1 after one at y = 0, not a whole row:
+    # the scan's own row 1 (whole, and the series' last run) is the anchor
+    "junk row 1 before two rows": (
+        [(0, 3), (1, 2), (1, 2)] + fly_back(range(2), 4), (2, 4), 3, None, 0, 8, 3, 0, True,
+        None, "scan positions: fly-back raster of 2x4 from frame 3; 8 of its 8 frames at their "
+        "header position"),
+    # a whole junk row 1 followed by y = 3 (not row 2, not a drop) is not the anchor
+    "whole junk row 1 before the scan": (
+        [(0, 5), (1, 0), (1, 1), (3, 3)] + fly_back(range(3), 4), (3, 4), 4, None, 0, 12, 4, 0,
+        True, None, "scan positions: fly-back raster of 3x4 from frame 4; 12 of its 12 frames "
+        "at their header position"),
+    "two columns": (
+        fly_back(range(3), 2), (3, 2), 0, None, 0, 6, 0, 0, True, None,
+        "scan positions: fly-back raster of 3x2 from frame 0; 6 of its 6 frames at their "
+        "header position"),
+    "single row to the end after junk": (
+        [(3, 5)] + [(0, x) for x in range(6)], (1, 6), 1, None, 0, 6, 1, 0, True, None,
+        "scan positions: fly-back raster of 1x6 from frame 1; 6 of its 6 frames at their "
+        "header position"),
     "one reversed row": (
         [(0, x) for x in range(5, -1, -1)] + [(1, 0), (1, 5)],
         (1, 6), 0, "x", 0, 6, 0, 2, True, [[5, 4, 3, 2, 1, 0]],
