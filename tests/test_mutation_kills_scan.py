@@ -255,6 +255,35 @@ CASES = {
         [(3, 5)] + [(0, x) for x in range(6)], (1, 6), 1, None, 0, 6, 1, 0, True, None,
         "scan positions: fly-back raster of 1x6 from frame 1; 6 of its 6 frames at their "
         "header position"),
+    "two-column snake": (
+        [(0, 1), (0, 0), (1, 0), (1, 1), (2, 1), (2, 0)], (3, 2), 0, "x", 0, 6, 0, 0, True,
+        [[1, 0], [2, 3], [5, 4]],
+        "scan positions: snake raster of 3x2 from frame 0; 6 of its 6 frames at their header "
+        "position"),
+    "two-row snake with hysteresis": (
+        [(0, 0), (0, 3), (0, 2), (0, 1)] + fly_back([1], 4), (2, 4), 0, "x", 1, 8, 0, 0, True,
+        [[0, 3, 2, 1], [4, 5, 6, 7]],
+        "scan positions: snake raster of 2x4 from frame 0; 8 of its 8 frames at their header "
+        "position; reversed rows shifted by 1 (hysteresis)"),
+    "two-row snake, first row forward": (
+        fly_back([0], 4) + [(1, 3), (1, 2), (1, 1), (1, 0)], (2, 4), 0, "x", 0, 8, 0, 0, False,
+        [[0, 1, 2, 3], [7, 6, 5, 4]],
+        "scan positions: snake whose first row runs forward (odd rows reversed) raster of 2x4 "
+        "from frame 0; 8 of its 8 frames at their header position; open()'s winding convention "
+        "reverses the even rows, so as_open_kwargs() gives this scan mirrored along x: use "
+        "frame_index"),
+    # row 0 lost its reversed head, and there is no row 2 to read the hysteresis from
+    "two-row snake starting mid-row": (
+        [(0, 1), (0, 0)] + fly_back([1], 4), (2, 4), -2, "x", 0, 6, 0, 0, True,
+        [[1, 0, -1, -1], [2, 3, 4, 5]],
+        "scan positions: snake raster of 2x4 from frame -2; 6 of its 6 frames at their header "
+        "position; row 0 starts mid-row at frame 0, its first 2 position(s) have no frame"),
+    # rows 2 and 3 hold every frame away from its place: half the frames agree, enough
+    "half the frames where the raster puts them": (
+        fly_back(range(2), 4) + [(r, x) for r in (2, 3) for x in (1, 0, 3, 2)], (4, 4), 0, None,
+        0, 8, 0, 0, True, None,
+        "scan positions: fly-back raster of 4x4 from frame 0; 8 of its 16 frames at their "
+        "header position"),
     "one reversed row": (
         [(0, x) for x in range(5, -1, -1)] + [(1, 0), (1, 5)],
         (1, 6), 0, "x", 0, 6, 0, 2, True, [[5, 4, 3, 2, 1, 0]],
