@@ -284,6 +284,12 @@ CASES = {
         0, 8, 0, 0, True, None,
         "scan positions: fly-back raster of 4x4 from frame 0; 8 of its 16 frames at their "
         "header position"),
+    # row 2 kept fewer than half its frames: the scan ends before it
+    "a row with too few frames ends the scan": (
+        fly_back(range(2), 6) + [(2, 0), (2, 1)] + fly_back(range(3, 5), 6), (2, 6), 0, None, 0,
+        12, 0, 14, True, None,
+        "scan positions: fly-back raster of 2x6 from frame 0; 12 of its 12 frames at their "
+        "header position"),
     "one reversed row": (
         [(0, x) for x in range(5, -1, -1)] + [(1, 0), (1, 5)],
         (1, 6), 0, "x", 0, 6, 0, 2, True, [[5, 4, 3, 2, 1, 0]],
@@ -472,3 +478,31 @@ def test_scan_options_refuse_scan_arguments_with_auto_naming_them():
 def test_scan_options_refuse_hysteresis_without_a_snake():
     with pytest.raises(ArgumentError, match=r"^hysteresis applies to a snake scan"):
         ScanOptions.from_arguments((2, 2), hysteresis=1)
+
+
+@pytest.mark.parametrize("positions,shape", [
+    # row 2 kept exactly half its frames: kept, the frames taken as consecutive
+    (fly_back(range(2), 6) + [(2, 0), (2, 1), (2, 2)] + fly_back(range(3, 5), 6), (5, 6)),
+    # a fly-back scan that lost one frame in row 2 and ends with the series: padded
+    (fly_back(range(2), 6) + [(2, x) for x in (0, 1, 3, 4, 5)] + fly_back([3], 6), (4, 6)),
+])
+def test_a_raster_that_lost_frames_is_padded_at_its_end(positions, shape):
+    got = detect_scan(position_headers(positions))
+    assert got.scan_shape == shape
+    want = scan_index_map(len(positions), shape, 0, pad=True)
+    assert got.frame_index.tolist() == want.tolist()
+    assert got.frame_index[-1, -1] == -1
+    # (num_frames_after comes out negative here, n - used: left as found, see the report)
+
+
+def test_scan_options_refuse_a_snake_of_one_axis():
+    with pytest.raises(ArgumentError, match=r"^winding_scan_axis='x' needs at least 2 scan axes"):
+        ScanOptions.from_arguments((5,), winding_scan_axis="x")
+
+
+def test_scan_x_without_scan_y_is_no_scan_position():
+    h = np.zeros(11, [("counter", "<u4"), ("rotator_index", "<u4"), ("scan_x", "<f4")])
+    h["rotator_index"] = [0] + list(range(1, 10)) + [0]
+    h["scan_x"] = np.arange(11) % 3
+    got = detect_scan(h)
+    assert (got.method, got.scan_shape, got.scan_start_frame) == ("rotator_index", (3, 3), 1)
