@@ -9,7 +9,8 @@ import pytest
 
 import tvips_ks
 from tvips_ks.errors import ArgumentError, ScanDetectionError
-from tvips_ks.scan.arrange import index_map_from_rotator, scan_index_map
+from tvips_ks.scan import arrange
+from tvips_ks.scan.arrange import apply_winding, index_map_from_rotator, scan_index_map
 from tvips_ks.scan.detect import detect_scan
 from tvips_ks.scan.options import ScanOptions, describe_scan
 from tvips_ks.scan.positions import _rounded
@@ -506,3 +507,26 @@ def test_scan_x_without_scan_y_is_no_scan_position():
     h["scan_x"] = np.arange(11) % 3
     got = detect_scan(h)
     assert (got.method, got.scan_shape, got.scan_start_frame) == ("rotator_index", (3, 3), 1)
+
+
+def test_apply_winding_has_no_hysteresis_unless_asked_and_names_a_bad_one():
+    assert apply_winding(np.arange(6).reshape(2, 3), "x").tolist() == [[2, 1, 0], [3, 4, 5]]
+    with pytest.raises(ArgumentError, match=r"^hysteresis must be an integer"):
+        apply_winding(np.arange(6).reshape(2, 3), "x", 0.5)
+
+
+def test_a_padded_scan_may_have_up_to_max_padded_positions(monkeypatch):
+    monkeypatch.setattr(arrange, "MAX_PADDED_POSITIONS", 100)
+    assert (scan_index_map(10, (10, 10), pad=True) >= 0).sum() == 10
+    with pytest.raises(ArgumentError) as err:
+        scan_index_map(10, (11, 10), pad=True)
+    assert str(err.value) == (
+        "scan_shape (11, 10) has 110 positions but the series has only 10 frames; a map of "
+        "that many positions would need 8.2e-07 GiB. Check scan_shape")
+
+
+def test_a_scan_past_the_last_frame_says_which_frames_it_needs():
+    with pytest.raises(ArgumentError, match=r"^scan_shape \(3, 4\) starting at frame -1 needs "
+                                            r"frames 0 to 10 \(11 frames\), but the series has "
+                                            r"10 frame\(s\) \(0 to 9\); pass pad=True"):
+        scan_index_map(10, (3, 4), -1)
