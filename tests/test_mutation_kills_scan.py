@@ -530,3 +530,12 @@ def test_a_scan_past_the_last_frame_says_which_frames_it_needs():
                                             r"frames 0 to 10 \(11 frames\), but the series has "
                                             r"10 frame\(s\) \(0 to 9\); pass pad=True"):
         scan_index_map(10, (3, 4), -1)
+
+
+@pytest.mark.parametrize("shape,message", [
+    ([[2, 3], [4, 5]], r"^scan_shape must be a tuple of positive integers, got \[\[2, 3\], \[4, 5\]\]$"),
+    ((2, 1.5), r"^every scan_shape entry must be an integer, got 1\.5$"),
+])
+def test_scan_shapes_refused_say_why(shape, message):
+    with pytest.raises(ArgumentError, match=message):
+        ScanOptions.from_arguments(shape)
