@@ -7,7 +7,6 @@ import warnings
 import numpy as np
 import pytest
 
-import tvips_ks
 from tvips_ks.errors import ArgumentError, ScanDetectionError
 from tvips_ks.scan import arrange
 from tvips_ks.scan.arrange import apply_winding, index_map_from_rotator, scan_index_map
