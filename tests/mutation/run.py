@@ -30,6 +30,10 @@ of its modules, because mutmut cannot see calls made in a subprocess, which does
 mutant) and ``deselect`` (slow tests left out, that use the group's code only to make
 input for something else).
 
+Each group's wall and CPU time (CPU time does not depend on what else shares the
+cores) are printed and appended to ``.mutation/times.txt``.  A worker that dies on a
+mutant (SIGSEGV, SIGABRT, SIGBUS) counts as a kill.
+
 At the end it prints a score per module and in total, and writes every survivor with
 its diff to ``survivors.md`` beside this file (for the groups run, or all with
 ``--report``).  Mutants that no test of the group calls ("no tests": they never ran)
@@ -61,8 +65,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 WORK = ROOT / ".mutation"
 
-# mutmut's exit codes for a mutant's test run
-KILLED = {1, 3}
+# mutmut's exit codes for a mutant's test run; a worker killed by SIGSEGV, SIGABRT or SIGBUS
+# (-11, -6, -7) died running the tests on the mutant (say, as_strided over None): caught
+KILLED = {1, 3, -11, -6, -7}
 # no test of the group calls the mutated function: the mutant never ran (reported apart
 # from survivors, as it says nothing about the tests' asserts, but not caught either)
 NO_TESTS = {5, 33}
@@ -72,7 +77,7 @@ NO_TESTS = {5, 33}
 TIMEOUT = {-24, 24, 152, 36}
 STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests",
           34: "skipped", 35: "suspicious", 36: "timeout", 37: "type check", None: "not run",
-          -24: "timeout", 24: "timeout", 152: "timeout", 255: "worker failed", -11: "crashed",
+          -24: "timeout", 24: "timeout", 152: "timeout", 255: "worker failed", -11: "crashed", -6: "crashed", -7: "crashed",
           -9: "crashed", 2: "interrupted"}
 
 
@@ -242,7 +247,13 @@ def pyproject_for(group: dict, common: list[str], run: dict) -> str:
         f"only_mutate = {arr(group['modules'])}",
         f"pytest_add_cli_args_test_selection = "
         f"{arr(tests + [a for d in group.get('deselect', []) for a in ('--deselect', d)])}",
-        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning"]',
+        # pytest's unraisableexception plugin runs gc.collect() five times at the end of
+        # every session: ~0.4 s per mutant in a process that holds dask and every test
+        # module, over 80 % of a mutant's cost (the tests themselves take milliseconds);
+        # it only turns exceptions raised in __del__ into warnings, no test's verdict.
+        # pytest-benchmark runs git at start-up, and no test of the core uses it.
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:unraisableexception", '
+        '"-p", "no:benchmark", "-W", "ignore::DeprecationWarning"]',
         f"timeout_constant = {float(run.get('timeout_constant', 10.0))}",
         f"timeout_multiplier = {float(run.get('timeout_multiplier', 10.0))}",
         "use_git_change_detection = false",
@@ -298,6 +309,7 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
     work = prepare(name, group, common, run, fresh)
     log_path = work / "mutmut.log"
     started = time.monotonic()
+    cpu_before = _children_cpu()
     print(f"== {name}: {', '.join(group['modules'])}", flush=True)
     with open(log_path, "a") as log:
         log.write(f"\n\n===== run at {time.ctime()}\n")
@@ -313,10 +325,24 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
             log.flush()
             status = mutmut(work, ["run", "--max-children", str(jobs), *again], log)
     took = time.monotonic() - started
-    print(f"   mutmut exit {status} in {took:.0f} s (log: {log_path.relative_to(ROOT)})",
-          flush=True)
+    cpu = _children_cpu() - cpu_before
+    # CPU seconds do not depend on what else shares the cores: on 2 idle cores the wall
+    # time is about cpu / 2
+    print(f"   mutmut exit {status} in {took:.0f} s of wall time, {cpu:.0f} s of CPU time "
+          f"(log: {log_path.relative_to(ROOT)})", flush=True)
+    with open(WORK / "times.txt", "a") as f:
+        f.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {name} wall {took:.0f} s cpu {cpu:.0f} s "
+                f"exit {status}{' (retry only)' if retry_only else ''}\n")
     if status != 0:
         print("   see the log: mutmut did not finish", flush=True)
+
+
+def _children_cpu() -> float:
+    """User + system CPU seconds of every finished child process (mutmut and its workers)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def diffs(work: Path, names: list[str]) -> dict[str, str]:
