@@ -105,3 +105,27 @@ def test_write_fully_refuses_a_write_that_takes_nothing():
     from tvips_ks.io import partwriter
     with pytest.raises(OSError, match="took no bytes.*stand-in"):
         partwriter.write_fully(ShortWriter(limit=0), b"abc")
+
+
+def test_scattered_whole_frames_from_an_array_index_are_read_without_a_map(series, monkeypatch):
+    """ds.frames[idx] (the arrays pass full slices as the pixel key) takes the preadv path."""
+    if not gather.PREAD:
+        pytest.skip("no preadv on this platform")
+    data, table = series
+
+    def no_map(*args, **kwargs):
+        raise AssertionError("mapped a window for whole frames")
+    monkeypatch.setattr(gather, "map_records", no_map)
+    ds = tvips_ks.open(table.used[0].path)
+    idx = np.array([33, 2, 17, 16, 39])
+    assert np.array_equal(ds.frames[idx], data[idx])
+    assert np.array_equal(ds.frames[idx, :, ::1], data[idx])
+
+
+@pytest.mark.parametrize("pixels, whole", [
+    ((), True), ((slice(None),), True), ((slice(None), slice(None)), True),
+    ((slice(0, 6), slice(0, 100)), True), ((slice(0, 5),), False),
+    ((slice(None), slice(None, None, -1)), False), ((slice(None), 3), False),
+])
+def test_which_pixel_keys_keep_whole_frames(pixels, whole):
+    assert gather._whole_frames(pixels, (6, 7)) is whole

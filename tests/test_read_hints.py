@@ -167,3 +167,13 @@ def test_the_cache_probe_tells_cached_from_evicted_pages(tmp_path):
     with open(evicted(path), "rb") as f:
         assert hints._cached(f.fileno(), 5000) is False
         assert f.read(10) == bytes(range(10))  # the probe reads nothing into the file's use
+
+
+def test_a_warm_window_costs_four_probes_and_no_hint(tmp_path, monkeypatch):
+    probed, advised = [], []
+    monkeypatch.setattr(hints, "READ_HINTS", True)
+    monkeypatch.setattr(hints, "_cached", lambda fd, offset: probed.append(offset) or True)
+    monkeypatch.setattr(os, "posix_fadvise", lambda *a: advised.append(a))
+    with open(tmp_path / "f", "wb+") as f:
+        assert hints.advise_read(f.fileno(), 1000, 64 * 2**20) is False
+    assert probed == [1000 + 64 * 2**20 * k // 4 for k in range(4)] and advised == []

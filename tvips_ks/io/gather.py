@@ -111,7 +111,8 @@ def read_frames(table: PartTable, frames, pixels: tuple = (), out=None) -> np.nd
     real = wanted[positions]
     owner = table.locate(real)
     window = max(1, WINDOW_BYTES // layout.len_record)
-    direct = PREAD and not pixels and out.flags.c_contiguous and out.dtype == layout.pixel_dtype
+    direct = PREAD and _whole_frames(pixels, layout.frame_shape) and out.flags.c_contiguous \
+        and out.dtype == layout.pixel_dtype
     for p in np.unique(owner):
         part = table.used[int(p)]
         sel = np.flatnonzero(owner == p)
@@ -131,6 +132,14 @@ def read_frames(table: PartTable, frames, pixels: tuple = (), out=None) -> np.nd
                 view = view[(slice(None), *pixels)]
             _copy_runs(view, src, dst, out)
     return out
+
+
+def _whole_frames(pixels: tuple, frame_shape: tuple) -> bool:
+    """Whether the basic index ``pixels`` keeps every pixel of a frame, in order."""
+    if len(pixels) > len(frame_shape):
+        return False
+    return all(isinstance(p, slice) and p.indices(n) == (0, n, 1)
+               for p, n in zip(pixels, frame_shape))
 
 
 def _pread_frames(part: Part, layout, local: np.ndarray, dst: np.ndarray,

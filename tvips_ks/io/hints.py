@@ -34,6 +34,9 @@ READ_HINTS = hasattr(os, "posix_fadvise")
 #: per ``WILLNEED`` call, so a window is asked for in steps of this size.
 READ_STEP = 2**20
 
+#: Pages probed across a window before its steps are: all cached, the window is warm.
+WARM_PROBES = 4
+
 
 def _sync_file_range():
     if not sys.platform.startswith("linux"):
@@ -56,13 +59,17 @@ WRITEBACK = _SYNC_FILE_RANGE is not None
 def advise_read(fd: int, offset: int, length: int) -> bool:
     """Ask the kernel to start reading ``length`` bytes of ``fd`` from ``offset``.
 
-    Returns whether a hint was given.  Steps whose first page is already cached
-    are left out: a ``WILLNEED`` costs a walk of its range even when every page
+    Returns whether a hint was given.  A window whose pages at 0, 1/4, 1/2 and
+    3/4 of its length are cached is taken as warm and left alone; otherwise the
+    steps whose first page is already cached are left out: a ``WILLNEED`` costs a walk of its range even when every page
     is there (about 0.2 ms per 1 MiB step here, a quarter of the time numpy takes
     to sum that megabyte), while asking the cache costs one ``preadv`` of a byte
     with ``RWF_NOWAIT`` (about 3 µs).
     """
     if not READ_HINTS or length <= 0:
+        return False
+    # a warm window is told by a few probes across it, and then nothing more is asked
+    if all(_cached(fd, offset + length * k // WARM_PROBES) for k in range(WARM_PROBES)):
         return False
     given = False
     try:
