@@ -884,7 +884,13 @@ def section_notes(info, common, le_why):
               "series), built just before their rows and removed after. Each round runs "
               "the two numpy rows and tvips-ks one after the other, each in a fresh "
               "process with one untimed warm-up; the median is over every repetition of "
-              "every round, the ratio in brackets the lowest and highest of one round."],
+              "every round, the ratio in brackets the lowest and highest of one round.",
+              "What made single runs vary (issue 20), besides dask's hand-over between chunks "
+              "(see (b)): read-ahead hints on cached data (now skipped when four probes across "
+              "a chunk find it cached), and this machine's kernel running DAMON with a "
+              "`pageout` scheme: a series left alone for a minute is partly paged out, so a "
+              "run without a warm-up reads part of it from the disk, whichever reader it is "
+              "(hence the untimed warm-up in every process)."],
     }
     return notes
 
