@@ -184,6 +184,7 @@ def test_positions_snake_that_lost_a_frame_mid_scan_is_padded_at_its_end():
     assert (got.scan_shape, got.scan_start_frame, got.winding_scan_axis) == ((4, 6), 0, "x")
     assert np.array_equal(got.frame_index, snake_map(len(sequence), (4, 6), 0, 0, 0))
     assert got.frame_index[-1, -1] == -1
+    assert got.num_frames_after == 0
 
 
 # -- scan positions: the whole detection, evidence included, over the shapes a raster takes --
@@ -492,7 +493,8 @@ def test_a_raster_that_lost_frames_is_padded_at_its_end(positions, shape):
     want = scan_index_map(len(positions), shape, 0, pad=True)
     assert got.frame_index.tolist() == want.tolist()
     assert got.frame_index[-1, -1] == -1
-    # (num_frames_after comes out negative here, n - used: left as found, see the report)
+    # the scan runs to the end of the series (padded there): no frame is after it
+    assert (got.num_frames_before, got.num_frames_after) == (0, 0)
 
 
 def test_scan_options_refuse_a_snake_of_one_axis():

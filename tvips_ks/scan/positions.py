@@ -177,7 +177,7 @@ def from_positions(headers, n, notes):
     kwargs_map = scan_index_map(n, shape, start, winding, hysteresis, pad=True)
     exact = bool(np.array_equal(kwargs_map, frame_index))
     return ScanDetection(shape, start, winding, hysteresis, frame_index,
-                         "scan_position", agree, first_real, n - used, evidence,
+                         "scan_position", agree, first_real, max(0, n - used), evidence,
                          exact)
 
 
