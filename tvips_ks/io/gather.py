@@ -40,8 +40,8 @@ __all__ = ["read_frames", "read_block", "map_records", "WINDOW_BYTES"]
 #: space and resident pages stay bounded however scattered the frames are.
 WINDOW_BYTES = 16 * 2**20
 
-#: Buffers per ``preadv`` call (the kernel's limit, ``IOV_MAX``, is 1024 on Linux).
-IOV_BATCH = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16
+#: Buffers per ``preadv``/``writev`` call (the kernel's limit, ``IOV_MAX``, is 1024 on Linux).
+IOV_BATCH = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16  # also .blo's writev
 PREAD = hasattr(os, "preadv")
 PREAD_BYTES = 2**30
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from ... import __version__
 from ...errors import ArgumentError
+from ...io.gather import IOV_BATCH
 from ...io.partwriter import WRITE_PIECE
 
 NAME = "blo"
@@ -44,7 +45,6 @@ IMAGE_OFFSET = 0x1000
 FLAGS = 131141                 # the value ASTAR files carry in the unknown word
 SERIAL_EPOCH = datetime(1899, 12, 30, tzinfo=timezone.utc)
 U2_MAX = np.iinfo(np.uint16).max
-IOV_BATCH = min(os.sysconf("SC_IOV_MAX"), 1024)  # buffers per writev
 _NM = {"nm": 1.0, "µm": 1e3, "um": 1e3, "Å": 0.1, "A": 0.1, "pm": 1e-3, "mm": 1e6}
 _CM = {"cm": 1.0, "mm": 0.1, "µm": 1e-4, "um": 1e-4, "nm": 1e-7, "m": 100.0}
 
