@@ -393,6 +393,45 @@ def scan_tvips_ks(p, t):
     return {"result": save_result(p, p["case"], v)}
 
 
+@case("scan.tvips_ks_virtual")
+def scan_tvips_ks_virtual(p, t):
+    """tvips-ks's virtual image: frames reduced in file order, the scan map applied after."""
+    import tvips_ks
+
+    def go():
+        with tvips_ks.open(p["series"]["path"], **scan_kwargs(p)) as ds:
+            return ds.virtual_image()
+    v = t.run(go, p["repeat"])
+    return {"result": save_result(p, p["case"], v)}
+
+
+@case("scan.tvips_ks_virtual_lazy")
+def scan_tvips_ks_virtual_lazy(p, t):
+    import tvips_ks
+
+    def go():
+        with tvips_ks.open(p["series"]["path"], **scan_kwargs(p)) as ds:
+            return ds.virtual_image(lazy=True).compute()
+    v = t.run(go, p["repeat"])
+    return {"result": save_result(p, p["case"], v)}
+
+
+@case("scan.tvips_ks_virtual_distributed")
+def scan_tvips_ks_virtual_distributed(p, t):
+    """The lazy virtual image's graph on a LocalCluster, one worker process per core."""
+    import tvips_ks
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=os.cpu_count(), threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster):
+        def go():
+            with tvips_ks.open(p["series"]["path"], **scan_kwargs(p)) as ds:
+                return ds.virtual_image(lazy=True).compute()
+        v = t.run(go, p["repeat"])
+        workers_hwm = cluster_peak_rss(cluster)
+    return {"result": save_result(p, p["case"], v), "workers_peak_rss_mib": workers_hwm}
+
+
 @case("scan.rsciio_lazy")
 def scan_rsciio_lazy(p, t):
     from rsciio.tvips import file_reader

@@ -244,6 +244,13 @@ def plan(args):
         ("d", "scan.tvips_ks_flyback", "scan.tvips_ks", "big", r, False,
          {"winding_scan_axis": None, "hysteresis": 0},
          "tvips-ks: the same scan as a fly-back (no winding): its chunks are views"),
+        ("d", "scan.tvips_ks_virtual", "scan.tvips_ks_virtual", "big", r, False, {},
+         "tvips-ks: open(..., scan options).virtual_image(): file order, then the scan map"),
+        ("d", "scan.tvips_ks_virtual_lazy", "scan.tvips_ks_virtual_lazy", "big", r, False, {},
+         "tvips-ks: the same, virtual_image(lazy=True).compute(), threads"),
+        ("d", "scan.tvips_ks_virtual_distributed", "scan.tvips_ks_virtual_distributed", "big",
+         3, False, {}, "the same graph on a dask.distributed LocalCluster, 1 process per "
+         "core (start-up excluded; peak RSS = largest worker)"),
         ("d", "scan.rsciio_lazy", "scan.rsciio_lazy", "big", 2, False, {},
          "RosettaSciIO file_reader(lazy=True, scan options)"),
         ("d", "scan.rsciio_eager", "scan.rsciio_eager", "big", 1, False, {},
@@ -551,6 +558,12 @@ def targets(by, t, limits, info):
            "(d) snake with hysteresis ≥ 0.85 of its limit (median; rounds)")
     versus("scan.tvips_ks_flyback", "scan.numpy", 0.85,
            "(d) fly-back ≥ 0.85 of the limit (median; rounds)")
+    versus("scan.tvips_ks_virtual", "scan.numpy", 0.85,
+           "(d) snake with hysteresis, `virtual_image()` ≥ 0.85 of the limit (median; rounds)")
+    versus("scan.tvips_ks_virtual_lazy", "scan.numpy", 0.85,
+           "(d) … `virtual_image(lazy=True)`, threads ≥ 0.85 of the limit (median; rounds)")
+    versus("scan.tvips_ks_virtual_distributed", "scan.tvips_ks_virtual_lazy", 0.85,
+           "(d) that graph on a LocalCluster (2 processes × 1 thread) ≥ 0.85× threads")
     for section, name, kind, *_ in info["plan"]:  # every tvips-ks path that reads frames
         r = by.get(name)
         if not (r and "vmhwm_mib" in r) or section not in "bcdg" or \
@@ -712,7 +725,8 @@ def main(argv=None):
     interleaved = {"vimg.numpy_1t", "vimg.numpy_threads", "vimg.tvips_ks",
                    "vimg.tvips_ks_distributed", "vimg.tvips_ks_distributed_unqueued",
                    "scan.numpy", "scan.tvips_ks",
-                   "scan.tvips_ks_flyback"}
+                   "scan.tvips_ks_flyback", "scan.tvips_ks_virtual",
+                   "scan.tvips_ks_virtual_lazy", "scan.tvips_ks_virtual_distributed"}
     schedule = [(row, 0) for row in rows]
     # extra rounds of the closely compared cases, interleaved, at the end of their section
     for k in range(1, args.rounds):

@@ -143,6 +143,13 @@ class TvipsDataset:
         return daskio.to_dask(self.table, self.nav_shape, self.frame_index,
                               chunks=self.rechunking if chunks is None else chunks)
 
+    def virtual_image(self, detector=None, *, lazy: bool = False, threads=None):
+        """Virtual detector images over the scan (:func:`tvips_ks.virtual.virtual_image`):
+        per position, the sum of its frame's pixels under ``detector`` (None: all)."""
+        from .virtual import virtual_image
+
+        return virtual_image(self, detector, lazy=lazy, threads=threads)
+
     def to_hyperspy(self, lazy: bool = False):
         """A HyperSpy signal of ``.data`` (needs the ``hyperspy`` extra)."""
         return to_hyperspy(self, lazy=lazy)

@@ -1,0 +1,241 @@
+"""Virtual detector images: one number per scan position from a mask over each frame.
+
+The commonest reductions of a 4D-STEM series (virtual bright field, annular
+dark field, the total intensity) need every pixel once and nothing else, so
+they are computed in the order the frames lie on disk, in zero-copy views of
+the files, and the scan map is applied to the small per-frame result after.
+A scan arranged from the files (a snake, hysteresis, repeats) then costs
+what a stack costs: a snake's rows run both ways, so no one strided array
+holds two of them, and reducing ``to_dask()`` of a snake copies each chunk
+first (benchmarks/results.md, (d)).
+
+The result equals numpy's on ``np.asarray(ds.data)``: with no detector,
+``data.sum(axis=(-2, -1))``; with a boolean mask ``m``,
+``data[..., m].sum(axis=-1)`` (integer sums, exact, numpy's dtype); with
+numeric weights ``w``, ``(data * w).sum(axis=(-2, -1))`` in float64 (equal up
+to the rounding of the summation order).  Positions padded with ``-1`` read
+as zero frames, so they give 0, as in ``data``.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .errors import ArgumentError, require
+from .io.chunks import part_aligned
+from .io.gather import read_frames
+from .scan.vbf import disk_mask
+
+__all__ = ["virtual_image", "disk_mask", "annulus_mask", "Detector", "STEP_BYTES",
+           "TASK_BYTES"]
+
+#: Frames reduced at a time: one view of this many bytes per step (what numpy's own
+#: threaded pass uses), so memory is a step per thread however large the series.
+STEP_BYTES = 16 * 2**20
+#: Bytes per dask task of the lazy image; each task walks its range in steps.
+TASK_BYTES = 128 * 2**20
+
+
+def annulus_mask(frame_shape, inner_radius, outer_radius, center=None) -> np.ndarray:
+    """Boolean ``(h, w)`` mask of the pixels whose centre lies farther than
+    ``inner_radius`` and at most ``outer_radius`` from ``center`` (an annular
+    dark-field detector), with the conventions of :func:`disk_mask`."""
+    try:
+        inner, outer = float(inner_radius), float(outer_radius)
+    except (TypeError, ValueError):
+        raise ArgumentError(f"the radii must be numbers, got {inner_radius!r} and "
+                            f"{outer_radius!r}") from None
+    if not np.isfinite(inner) or inner < 0 or not outer > inner:
+        raise ArgumentError(f"an annulus needs 0 <= inner_radius < outer_radius, got "
+                            f"{inner_radius} and {outer_radius}")
+    mask = disk_mask(frame_shape, outer, center)
+    if _holds_a_pixel(mask.shape, inner, center):
+        mask &= ~disk_mask(frame_shape, inner, center)
+    if not mask.any():
+        raise ArgumentError(f"the annulus {inner}-{outer} holds no pixel of a "
+                            f"{mask.shape[0]}x{mask.shape[1]} frame; give other radii")
+    return mask
+
+
+def _holds_a_pixel(frame_shape, radius, center) -> bool:
+    try:
+        disk_mask(frame_shape, radius, center)
+    except ArgumentError:  # an inner disk with no pixel takes none away
+        return False
+    return True
+
+
+class Detector:
+    """Validated detector masks over a frame: none (the whole frame), boolean or weights.
+
+    ``masks`` is ``None``, ``(h, w)`` or ``(k, h, w)``.  Only the bounding box
+    of where any mask is nonzero is read from each frame.
+    """
+
+    def __init__(self, masks, frame_shape, pixel_dtype):
+        self.frame_shape = tuple(frame_shape)
+        self.pixel_dtype = np.dtype(pixel_dtype)
+        self.stacked = False
+        if masks is None:
+            self.masks = None
+            self.kind = "all"
+            self.box = (slice(None), slice(None))
+            self.dtype = np.sum(np.zeros(1, self.pixel_dtype)).dtype
+            self.count = 1
+            return
+        m = np.asarray(masks)
+        if m.ndim == 3:
+            self.stacked = True
+        elif m.ndim != 2:
+            raise ArgumentError(f"a detector is an (h, w) mask or a (k, h, w) stack of masks, "
+                                f"got shape {m.shape}")
+        m = m.reshape((-1, *m.shape[-2:]))
+        if m.shape[1:] != self.frame_shape:
+            raise ArgumentError(f"the detector's frames are {m.shape[1]}x{m.shape[2]}, the "
+                                f"series' {self.frame_shape[0]}x{self.frame_shape[1]}")
+        if m.shape[0] == 0:
+            raise ArgumentError("the stack of detector masks is empty")
+        if m.dtype == bool:
+            self.kind = "bool"
+            self.dtype = np.sum(np.zeros(1, self.pixel_dtype)).dtype
+        elif m.dtype.kind in "iuf":
+            if not np.isfinite(m).all():
+                raise ArgumentError("detector weights must be finite numbers")
+            self.kind = "weights"
+            self.dtype = np.dtype(np.float64)
+            m = m.astype(np.float64)
+        else:
+            raise ArgumentError(f"detector masks are booleans or numbers, got {m.dtype}")
+        used = (m != 0).any(axis=0)
+        if not used.any():  # nothing selected: every image is 0, read nothing
+            self.box = None
+        else:
+            rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
+            self.box = (slice(int(rows[0]), int(rows[-1]) + 1),
+                        slice(int(cols[0]), int(cols[-1]) + 1))
+            m = m[:, self.box[0], self.box[1]]
+        self.masks = m
+        self.count = m.shape[0]
+
+    def reduce(self, frames: np.ndarray) -> np.ndarray:
+        """``(n, count)`` values of ``n`` frames."""
+        n = frames.shape[0]
+        if self.box is None:
+            return np.zeros((n, self.count), dtype=self.dtype)
+        crop = frames[:, self.box[0], self.box[1]]
+        if self.kind == "all":
+            return crop.sum(axis=(1, 2))[:, None]
+        if self.kind == "bool":
+            out = np.empty((n, self.count), dtype=self.dtype)
+            for k, mask in enumerate(self.masks):
+                out[:, k] = crop.sum(axis=(1, 2)) if mask.all() else crop[:, mask].sum(axis=1)
+            return out
+        return np.tensordot(crop, self.masks, axes=([1, 2], [1, 2]))
+
+    def shape_result(self, per_position: np.ndarray) -> np.ndarray:
+        """``(*nav, count)`` to ``nav`` (one mask) or ``(count, *nav)`` (a stack)."""
+        if self.stacked:
+            return np.moveaxis(per_position, -1, 0)
+        return per_position[..., 0]
+
+
+def _frames_read(ds) -> tuple[int, int]:
+    """The range of frames the arrangement uses (all of them without a scan)."""
+    if ds.frame_index is None:
+        return 0, ds.num_frames
+    used = ds.frame_index[ds.frame_index >= 0]
+    if used.size == 0:
+        return 0, 0
+    return int(used.min()), int(used.max()) + 1
+
+
+def _pieces(table, lo: int, hi: int, most_bytes: int) -> list[tuple[int, int]]:
+    """``[lo, hi)`` cut into ranges of at most ``most_bytes`` that never cross a part."""
+    counts = []
+    for part in table.parts:
+        a = max(lo, part.first_frame)
+        b = min(hi, part.first_frame + part.num_frames)
+        counts.append(max(b - a, 0))
+    frame_bytes = table.layout.len_image
+    sizes = []
+    for n in counts:  # part by part, so that no range crosses a file
+        if n:
+            sizes += part_aligned([n], max(1, most_bytes // max(frame_bytes, 1)))
+    bounds = np.cumsum([lo, *sizes])
+    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _reduce_range(table, detector: Detector, first: int, stop: int) -> np.ndarray:
+    """Per-frame values of frames ``[first, stop)`` (one part), a step at a time."""
+    out = np.empty((stop - first, detector.count), dtype=detector.dtype)
+    for a, b in _pieces(table, first, stop, STEP_BYTES):
+        out[a - first:b - first] = detector.reduce(read_frames(table, (a, b)))
+    return out
+
+
+def _arrange(frame_index, first: int, detector: Detector, *per_frame) -> np.ndarray:
+    """The per-frame values over the scan (0 at padding), shaped for the caller."""
+    values = np.concatenate(per_frame) if per_frame else \
+        np.zeros((0, detector.count), dtype=detector.dtype)
+    if frame_index is None:
+        return detector.shape_result(values)
+    out = np.zeros((*frame_index.shape, detector.count), dtype=detector.dtype)
+    real = frame_index >= 0
+    out[real] = values[frame_index[real] - first]
+    return detector.shape_result(out)
+
+
+def virtual_image(ds, detector=None, *, lazy: bool = False, threads: int | None = None):
+    """Virtual detector images of a dataset: for each scan position (or frame), the
+    sum of its frame's pixels under a mask.
+
+    ``detector`` is ``None`` (every pixel: the total intensity), a boolean
+    ``(h, w)`` mask (a virtual bright field of a disk, an annular dark field:
+    :func:`tvips_ks.scan.disk_mask`, :func:`tvips_ks.scan.annulus_mask`), numeric
+    ``(h, w)`` weights, or a ``(k, h, w)`` stack of either kind, which gives
+    ``k`` images from one pass.  Returns an array of ``ds.nav_shape`` (or
+    ``(k, *nav_shape)``); with ``lazy=True`` a dask array of it whose tasks
+    each read about ``TASK_BYTES`` of frames, for a dask.distributed cluster.
+    ``threads`` (default: one per core) reduce the frames in parallel.
+    """
+    layout = ds.layout
+    spec = Detector(detector, layout.frame_shape, layout.pixel_dtype)
+    lo, hi = _frames_read(ds)
+    index = ds.frame_index
+    if lazy:
+        da = require("dask.array", extra="dask", purpose="virtual_image(lazy=True)")
+        from dask.base import tokenize
+
+        name = "tvips-virtual-" + tokenize(
+            [(str(p.path), p.offset, p.num_frames, p.size) for p in ds.table.parts],
+            layout, index, lo, hi, spec.kind, spec.masks)
+        reduce_range = functools.partial(_reduce_range, ds.table, spec)
+        graph = {}
+        keys = []
+        for i, (a, b) in enumerate(_pieces(ds.table, lo, hi, TASK_BYTES)):
+            keys.append((name + "-frames", i))
+            graph[keys[-1]] = (reduce_range, a, b)
+        out_shape = spec.shape_result(np.empty((*ds.nav_shape, spec.count), dtype=bool)).shape
+        graph[(name, *(0,) * len(out_shape))] = (functools.partial(_arrange, index, lo, spec),
+                                                 *keys)
+        chunks = tuple((n,) for n in out_shape)
+        return da.Array(graph, name, chunks, meta=np.empty((0,) * len(out_shape), spec.dtype))
+    threads = (os.cpu_count() or 1) if threads is None else operator.index(threads)
+    if threads < 1:
+        raise ArgumentError(f"threads must be >= 1, got {threads}")
+    steps = _pieces(ds.table, lo, hi, STEP_BYTES)
+
+    def one(step):
+        return spec.reduce(read_frames(ds.table, step))
+
+    if threads == 1 or len(steps) < 2:
+        per_frame = [one(s) for s in steps]
+    else:
+        with ThreadPoolExecutor(max_workers=min(threads, len(steps))) as pool:
+            per_frame = list(pool.map(one, steps))
+    return _arrange(index, lo, spec, *per_frame)
