@@ -130,3 +130,25 @@ def test_graph_pickles_small(series):
         assert len(pickle.dumps(array)) < 16 * 1024
         default = ds.to_dask()
         assert graph_size_bytes(default) < 8 * 1024
+
+
+def test_lazy_virtual_image_on_a_cluster_equals_numpy(series, client, monkeypatch):
+    """virtual_image(lazy=True): one task per part-aligned range, then the scan map."""
+    from tvips_ks import virtual
+
+    monkeypatch.setattr(virtual, "TASK_BYTES", 16 * HEIGHT * WIDTH * 2)  # several tasks
+    path, data = series
+    mask = tvips_ks.disk_mask((HEIGHT, WIDTH), 3)
+    with tvips_ks.open(path, **SCAN) as ds:
+        lazy = ds.virtual_image(mask, lazy=True)
+        graph = dict(lazy.__dask_graph__())
+        # frames 1-88 of parts of 40, 40, 10: 3 + 3 + 1 tasks of <= 16 frames, and the arrangement
+        assert len(graph) == 8
+        for leaf in _leaves(list(graph.values())):
+            assert not isinstance(leaf, (np.memmap, mmap.mmap, memoryview, bytes, bytearray))
+        # the pixels stay out of the graph: the part table, the scan map and the mask
+        assert graph_size_bytes(lazy) < 8 * 1024 + ds.frame_index.nbytes + mask.size
+        expected = np.asarray(ds.data)[..., mask].sum(axis=-1)
+        image = client.compute(lazy).result()
+    assert image.dtype == expected.dtype
+    assert np.array_equal(image, expected)

@@ -11,9 +11,12 @@ first (benchmarks/results.md, (d)).
 
 The result equals numpy's on ``np.asarray(ds.data)``: with no detector,
 ``data.sum(axis=(-2, -1))``; with a boolean mask ``m``,
-``data[..., m].sum(axis=-1)`` (integer sums, exact, numpy's dtype); with
-numeric weights ``w``, ``(data * w).sum(axis=(-2, -1))`` in float64 (equal up
-to the rounding of the summation order).  Positions padded with ``-1`` read
+``data[..., m].sum(axis=-1)``; with integer weights ``w``,
+``(data * w).sum(axis=(-2, -1))`` with the products widened to the sum's
+dtype first (numpy's ``uint16 * uint8`` would wrap); all three exact, in numpy's
+sum dtype. With
+floating-point weights, the same sum in float64 (whatever the weights' float
+type, and equal up to the rounding of the summation order).  Positions padded with ``-1`` read
 as zero frames, so they give 0, as in ``data``.
 """
 
@@ -103,7 +106,10 @@ class Detector:
         if m.dtype == bool:
             self.kind = "bool"
             self.dtype = np.sum(np.zeros(1, self.pixel_dtype)).dtype
-        elif m.dtype.kind in "iuf":
+        elif m.dtype.kind in "iu":  # integer weights: exact integer sums, as numpy's
+            self.kind = "weights"
+            self.dtype = np.sum(np.zeros(1, np.result_type(self.pixel_dtype, m.dtype))).dtype
+        elif m.dtype.kind == "f":
             if not np.isfinite(m).all():
                 raise ArgumentError("detector weights must be finite numbers")
             self.kind = "weights"
@@ -121,12 +127,18 @@ class Detector:
             m = m[:, self.box[0], self.box[1]]
         self.masks = m
         self.count = m.shape[0]
+        self.exact_in_float = False
+        if self.kind == "weights" and self.dtype.kind in "iu" and self.box is not None:
+            # BLAS in float64 is exact while every partial sum stays below 2**53
+            top = float(np.iinfo(self.pixel_dtype).max) if self.pixel_dtype.kind in "iu" \
+                else np.inf
+            bound = top * float(np.abs(m.astype(np.float64)).sum(axis=(1, 2)).max())
+            self.exact_in_float = bound < 2.0**53
+            self.float_masks = m.astype(np.float64)
 
     def reduce(self, frames: np.ndarray) -> np.ndarray:
-        """``(n, count)`` values of ``n`` frames."""
+        """``(n, count)`` values of ``n`` frames (a detector that sees some pixel)."""
         n = frames.shape[0]
-        if self.box is None:
-            return np.zeros((n, self.count), dtype=self.dtype)
         crop = frames[:, self.box[0], self.box[1]]
         if self.kind == "all":
             return crop.sum(axis=(1, 2))[:, None]
@@ -135,7 +147,12 @@ class Detector:
             for k, mask in enumerate(self.masks):
                 out[:, k] = crop.sum(axis=(1, 2)) if mask.all() else crop[:, mask].sum(axis=1)
             return out
-        return np.tensordot(crop, self.masks, axes=([1, 2], [1, 2]))
+        if self.dtype.kind == "f":
+            return np.tensordot(crop, self.masks, axes=([1, 2], [1, 2]))
+        if self.exact_in_float:
+            return np.tensordot(crop, self.float_masks, axes=([1, 2], [1, 2])).astype(self.dtype)
+        return np.tensordot(crop.astype(self.dtype), self.masks.astype(self.dtype),
+                            axes=([1, 2], [1, 2]))
 
     def shape_result(self, per_position: np.ndarray) -> np.ndarray:
         """``(*nav, count)`` to ``nav`` (one mask) or ``(count, *nav)`` (a stack)."""
@@ -170,11 +187,18 @@ def _pieces(table, lo: int, hi: int, most_bytes: int) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def _reduce_step(table, detector: Detector, step: tuple[int, int]) -> np.ndarray:
+    """Per-frame values of the frames of one step (read only if the detector sees any)."""
+    if detector.box is None:
+        return np.zeros((step[1] - step[0], detector.count), dtype=detector.dtype)
+    return detector.reduce(read_frames(table, step))
+
+
 def _reduce_range(table, detector: Detector, first: int, stop: int) -> np.ndarray:
     """Per-frame values of frames ``[first, stop)`` (one part), a step at a time."""
     out = np.empty((stop - first, detector.count), dtype=detector.dtype)
     for a, b in _pieces(table, first, stop, STEP_BYTES):
-        out[a - first:b - first] = detector.reduce(read_frames(table, (a, b)))
+        out[a - first:b - first] = _reduce_step(table, detector, (a, b))
     return out
 
 
@@ -230,8 +254,7 @@ def virtual_image(ds, detector=None, *, lazy: bool = False, threads: int | None 
         raise ArgumentError(f"threads must be >= 1, got {threads}")
     steps = _pieces(ds.table, lo, hi, STEP_BYTES)
 
-    def one(step):
-        return spec.reduce(read_frames(ds.table, step))
+    one = functools.partial(_reduce_step, ds.table, spec)
 
     if threads == 1 or len(steps) < 2:
         per_frame = [one(s) for s in steps]

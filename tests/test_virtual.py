@@ -1,0 +1,251 @@
+"""Virtual detector images equal numpy's reduction of ``np.asarray(ds.data)``.
+
+``virtual_image`` reads frames in file order and applies the scan map to the
+per-frame values after, so every scan option (start, snake, hysteresis, padding,
+3-D scans), every part boundary and every step size must give what numpy gives
+on the arranged array: exact integer sums in numpy's dtype for the whole frame
+and for boolean masks, float64 weighted sums up to summation order.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from builders import Series
+
+import tvips_ks
+from tvips_ks import virtual
+from tvips_ks.errors import ArgumentError, TvipsError, TvipsWarning
+
+FRAMES, HEIGHT, WIDTH = 60, 6, 7
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    s = Series(num_frames=FRAMES, frames_per_part=(25, 35), width=WIDTH, height=HEIGHT, seed=9)
+    return s.write(tmp_path_factory.mktemp("virtual"), "v")[0], s
+
+
+@pytest.fixture
+def tiny_steps(monkeypatch):
+    """Steps and tasks of a few frames, so that they end inside parts and at their ends."""
+    record = HEIGHT * WIDTH * 2
+    monkeypatch.setattr(virtual, "STEP_BYTES", 4 * record)
+    monkeypatch.setattr(virtual, "TASK_BYTES", 11 * record)
+
+
+SCANS = [  # open() arguments
+    {},
+    dict(scan_shape=(6, 9)),
+    dict(scan_shape=(6, 9), scan_start_frame=3),
+    dict(scan_shape=(7, 9), scan_start_frame=-4, winding_scan_axis="x", hysteresis=2, pad=True),
+    dict(scan_shape=(6, 9), scan_start_frame=2, winding_scan_axis="x"),
+    dict(scan_shape=(9, 6), scan_start_frame=1, winding_scan_axis="y", hysteresis=-2, pad=True),
+    dict(scan_shape=(2, 3, 9), scan_start_frame=1, winding_scan_axis="x", hysteresis=1),
+    dict(scan_shape=(8, 9), scan_start_frame=30, pad=True),  # runs past the last frame
+    dict(scan_shape=(30,), scan_start_frame=28),             # starts in the second part
+]
+
+
+def detectors():
+    rng = np.random.default_rng(3)
+    ring = np.zeros((HEIGHT, WIDTH), bool)
+    ring[1:5, 2:6] = True
+    ring[2:4, 3:5] = False
+    corner = np.zeros((HEIGHT, WIDTH), bool)
+    corner[-1, -1] = True
+    return {
+        "none": None,
+        "ring": ring,
+        "corner": corner,
+        "all-true": np.ones((HEIGHT, WIDTH), bool),
+        "stack": np.stack([ring, corner, ~ring]),
+        "weights": rng.normal(size=(HEIGHT, WIDTH)),
+        "int-weights": rng.integers(-3, 4, size=(2, HEIGHT, WIDTH)),
+        # too large for float64 to sum exactly: summed in integers
+        "huge-int-weights": rng.integers(-2**40, 2**40, size=(HEIGHT, WIDTH)),
+        "uint8-weights": rng.integers(0, 256, size=(HEIGHT, WIDTH), dtype=np.uint8),
+        "float32-weights": rng.normal(size=(HEIGHT, WIDTH)).astype(np.float32),
+    }
+
+
+def expected(data, detector):
+    """numpy's reduction of the arranged array, written out per detector kind."""
+    if detector is None:
+        return data.sum(axis=(-2, -1))
+    detector = np.asarray(detector)
+    if detector.dtype == bool and detector.ndim == 2:
+        return data[..., detector].sum(axis=-1)
+    if detector.dtype == bool:
+        return np.stack([data[..., m].sum(axis=-1) for m in detector])
+    if detector.dtype.kind in "iu":  # the products widened first: uint16 * uint8 would wrap
+        data = data.astype(np.sum(np.zeros(1, np.result_type(data, detector))).dtype)
+    else:  # float weights of any precision are summed in float64
+        data, detector = data.astype(np.float64), detector.astype(np.float64)
+    if detector.ndim == 2:
+        return (data * detector).sum(axis=(-2, -1))
+    return np.stack([(data * w).sum(axis=(-2, -1)) for w in detector])
+
+
+def check(image, want, detector):
+    assert image.shape == want.shape
+    if detector is not None and np.asarray(detector).dtype.kind == "f":
+        assert image.dtype == np.float64
+        np.testing.assert_allclose(image, want, rtol=1e-12, atol=1e-6)
+    else:  # integer sums: exact and in numpy's dtype
+        assert image.dtype == want.dtype
+        np.testing.assert_array_equal(image, want)
+
+
+@pytest.mark.parametrize("scan", SCANS, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items())
+                         or "stack")
+@pytest.mark.parametrize("name", list(detectors()))
+def test_equals_numpy_on_the_arranged_array(series, tiny_steps, scan, name):
+    path, _ = series
+    detector = detectors()[name]
+    with tvips_ks.open(path, **scan) as ds:
+        data = np.asarray(ds.data)
+        want = expected(data, detector)
+        for threads in (1, 2):
+            check(ds.virtual_image(detector, threads=threads), want, detector)
+        lazy = tvips_ks.virtual_image(ds, detector, lazy=True)
+        assert lazy.shape == want.shape and lazy.dtype == want.dtype
+        check(lazy.compute(scheduler="threads"), want, detector)
+
+
+def test_scan_map_is_applied_to_the_right_frames(series):
+    """The snake's map by hand: per-frame sums of the builder's images, rolled rows."""
+    path, s = series
+    with tvips_ks.open(path, scan_shape=(6, 9), scan_start_frame=2, winding_scan_axis="x",
+                       hysteresis=3) as ds:
+        image = ds.virtual_image()
+    index = np.arange(2, 2 + 54).reshape(6, 9)
+    index[::2] = np.roll(index[::2, ::-1], 3, axis=1)
+    np.testing.assert_array_equal(image, s.images.astype(np.uint64).sum(axis=(1, 2))[index])
+
+
+def test_padding_reads_as_zero(series):
+    path, s = series
+    with tvips_ks.open(path, scan_shape=(8, 9), scan_start_frame=30, pad=True) as ds:
+        image = ds.virtual_image()
+    flat = image.ravel()
+    assert flat.size == 72 and FRAMES - 30 == 30
+    np.testing.assert_array_equal(flat[:30], s.images[30:].astype(np.uint64).sum(axis=(1, 2)))
+    assert not flat[30:].any()
+    assert s.images[30:].sum() > 0  # the real positions are not zero by accident
+
+
+def test_an_empty_mask_reads_nothing(series, monkeypatch):
+    path, _ = series
+
+    def no_reads(*args, **kwargs):
+        raise AssertionError("an empty detector read frames")
+
+    monkeypatch.setattr(virtual, "read_frames", no_reads)
+    with tvips_ks.open(path, scan_shape=(6, 9)) as ds:
+        image = ds.virtual_image(np.zeros((HEIGHT, WIDTH), bool))
+        weights = ds.virtual_image(np.zeros((2, HEIGHT, WIDTH)), lazy=True).compute()
+    assert image.shape == (6, 9) and image.dtype == np.uint64 and not image.any()
+    assert weights.shape == (2, 6, 9) and weights.dtype == np.float64 and not weights.any()
+
+
+def test_only_the_masks_bounding_box_is_reduced(series, monkeypatch):
+    """A mask's pixels outside it may be anything: only the box is summed."""
+    path, s = series
+    mask = np.zeros((HEIGHT, WIDTH), bool)
+    mask[2:4, 1:3] = True
+    spec = virtual.Detector(mask, (HEIGHT, WIDTH), np.uint16)
+    assert spec.box == (slice(2, 4), slice(1, 3))
+    frames = s.images[:5].copy()
+    frames[:, 0] = 60000  # outside the box
+    np.testing.assert_array_equal(spec.reduce(frames)[:, 0],
+                                  frames[:, 2:4, 1:3].astype(np.uint64).sum(axis=(1, 2)))
+
+
+def test_lazy_tasks_never_cross_a_part_and_respect_task_bytes(series, tiny_steps):
+    path, _ = series
+    with tvips_ks.open(path) as ds:
+        pieces = virtual._pieces(ds.table, 0, FRAMES, virtual.TASK_BYTES)
+        lazy = ds.virtual_image(lazy=True)
+        assert len(dict(lazy.__dask_graph__())) == len(pieces) + 1  # tasks + the arrangement
+    sizes = [b - a for a, b in pieces]
+    assert pieces[0][0] == 0 and pieces[-1][1] == FRAMES
+    assert all(a == b for (_, a), (b, _) in zip(pieces, pieces[1:]))  # contiguous
+    assert max(sizes) <= 11 and min(sizes) >= 1
+    assert all(not (a < 25 < b) for a, b in pieces)  # 25: where the second part starts
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.integers(1, 6), cols=st.integers(1, 9), start=st.integers(-10, 40),
+       snake=st.booleans(), hysteresis=st.integers(-9, 9), step_frames=st.integers(1, 30),
+       threads=st.integers(1, 3), seed=st.integers(0, 2**16))
+def test_property_matches_numpy(series, rows, cols, start, snake, hysteresis,
+                                step_frames, threads, seed):
+    path, _ = series
+    mask = np.random.default_rng(seed).random((HEIGHT, WIDTH)) < 0.4
+    options = dict(scan_shape=(rows, cols), scan_start_frame=start, pad=True,
+                   winding_scan_axis="x" if snake else None,
+                   hysteresis=hysteresis if snake else 0)
+    try:
+        with warnings.catch_warnings():  # a scan that holds no frame warns; it reads zeros
+            warnings.simplefilter("ignore", TvipsWarning)
+            ds = tvips_ks.open(path, **options)
+    except TvipsError:  # options the scan cannot take are refused, not tested here
+        return
+    with ds, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(virtual, "STEP_BYTES", step_frames * HEIGHT * WIDTH * 2)
+        data = np.asarray(ds.data)
+        np.testing.assert_array_equal(ds.virtual_image(mask, threads=threads),
+                                      data[..., mask].sum(axis=-1))
+
+
+def test_annulus_is_between_the_radii():
+    mask = tvips_ks.annulus_mask((9, 11), 1.5, 3.0, center=(4, 5))
+    yy, xx = np.mgrid[:9, :11]
+    distance = np.hypot(yy - 4, xx - 5)
+    np.testing.assert_array_equal(mask, (distance > 1.5) & (distance <= 3.0))
+    # an inner radius that holds no pixel takes nothing away: a full disk
+    full = tvips_ks.annulus_mask((9, 11), 0.0, 3.0, center=(4.5, 5.5))
+    np.testing.assert_array_equal(full, np.hypot(yy - 4.5, xx - 5.5) <= 3.0)
+    np.testing.assert_array_equal(tvips_ks.disk_mask((9, 11), 3.0, (4, 5)), distance <= 3.0)
+
+
+@pytest.mark.parametrize("radii", [(3, 3), (4, 2), (-1, 2), (float("nan"), 2), ("a", 2),
+                                   (20, 30)])
+def test_bad_annulus_is_refused(radii):
+    with pytest.raises(ArgumentError):
+        tvips_ks.annulus_mask((9, 11), *radii)
+
+
+@pytest.mark.parametrize("detector, words", [
+    (np.ones((HEIGHT, WIDTH + 1), bool), "the series'"),
+    (np.ones(WIDTH, bool), r"\(h, w\) mask"),
+    (np.ones((1, 1, HEIGHT, WIDTH), bool), r"\(h, w\) mask"),
+    (np.ones((0, HEIGHT, WIDTH), bool), "empty"),
+    (np.full((HEIGHT, WIDTH), np.inf), "finite"),
+    (np.full((HEIGHT, WIDTH), np.nan), "finite"),
+    (np.ones((HEIGHT, WIDTH), complex), "booleans or numbers"),
+    (np.full((HEIGHT, WIDTH), "x"), "booleans or numbers"),
+])
+def test_bad_detectors_are_refused(series, detector, words):
+    path, _ = series
+    with tvips_ks.open(path) as ds:
+        with pytest.raises(ArgumentError, match=words):
+            ds.virtual_image(detector)
+        with pytest.raises(ArgumentError, match=words):
+            ds.virtual_image(detector, lazy=True)
+
+
+@pytest.mark.parametrize("threads", [0, -1])
+def test_bad_thread_counts_are_refused(series, threads):
+    path, _ = series
+    with tvips_ks.open(path) as ds:
+        with pytest.raises(ArgumentError, match="threads"):
+            ds.virtual_image(threads=threads)
+    with pytest.raises(TypeError):
+        with tvips_ks.open(path) as ds:
+            ds.virtual_image(threads=1.5)
