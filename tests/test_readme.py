@@ -88,3 +88,25 @@ def test_the_quick_look_examples_run(tmp_path, monkeypatch):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith("beam centre: (y, x) = (128.0")
     assert (tmp_path / "look.png").stat().st_size > 0
+
+
+def test_the_virtual_image_example_runs(tmp_path, monkeypatch):
+    """The Virtual images block on a series of the scan it assumes, checked against numpy."""
+    section = README.split("### Virtual images", 1)[1].split("\n### ", 1)[0]
+    (code,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    data = np.random.default_rng(1).integers(0, 1000, (64 * 64 + 5, 32, 32), dtype=np.uint16)
+    tvips_ks.save(tmp_path / "scan.tvips", data)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"np": np, "tvips_ks": tvips_ks}
+    exec(compile(code, "README.md", "exec"), namespace)
+    with tvips_ks.open(tmp_path / "scan.tvips", scan_shape=(64, 64), winding_scan_axis="x",
+                       hysteresis=3) as ds:
+        arranged = np.asarray(ds.data)
+    disk, ring = namespace["disk"], namespace["ring"]
+    assert disk.sum() and ring.sum() and not (disk & ring).any()
+    assert np.array_equal(namespace["vbf"], arranged[..., disk].sum(axis=-1))
+    assert np.array_equal(namespace["adf"], arranged[..., ring].sum(axis=-1))
+    assert np.array_equal(namespace["total"], arranged.sum(axis=(-2, -1)))
+    assert np.array_equal(namespace["lazy"].compute(), namespace["vbf"])
+    np.testing.assert_allclose(namespace["com_x"],
+                               (arranged * np.arange(32)).sum(axis=(-2, -1)) / namespace["total"])
