@@ -108,5 +108,9 @@ def test_the_virtual_image_example_runs(tmp_path, monkeypatch):
     assert np.array_equal(namespace["adf"], arranged[..., ring].sum(axis=-1))
     assert np.array_equal(namespace["total"], arranged.sum(axis=(-2, -1)))
     assert np.array_equal(namespace["lazy"].compute(), namespace["vbf"])
+    assert np.array_equal(namespace["pattern"], arranged.sum(axis=(0, 1)))
+    roi = namespace["vbf"] > np.median(namespace["vbf"])
+    assert 0 < roi.sum() < roi.size
+    assert np.array_equal(namespace["bright"], arranged[roi].sum(axis=0))
     np.testing.assert_allclose(namespace["com_x"],
                                (arranged * np.arange(32)).sum(axis=(-2, -1)) / namespace["total"])

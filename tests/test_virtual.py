@@ -249,3 +249,76 @@ def test_bad_thread_counts_are_refused(series, threads):
     with pytest.raises(TypeError):
         with tvips_ks.open(path) as ds:
             ds.virtual_image(threads=1.5)
+
+
+# virtual diffraction: the frames summed over scan positions
+
+def pattern_expected(data, roi):
+    nav = data.ndim - 2
+    if roi is None:
+        return data.reshape(-1, *data.shape[nav:]).sum(axis=0)
+    return data[roi].sum(axis=0)
+
+
+@pytest.mark.parametrize("scan", SCANS, ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items())
+                         or "stack")
+def test_pattern_equals_numpy_on_the_arranged_array(series, tiny_steps, scan):
+    path, _ = series
+    with tvips_ks.open(path, **scan) as ds:
+        data = np.asarray(ds.data)
+        rng = np.random.default_rng(len(scan))
+        for roi in (None, rng.random(ds.nav_shape) < 0.3, np.zeros(ds.nav_shape, bool)):
+            want = pattern_expected(data, roi)
+            for threads in (1, 2):
+                got = ds.virtual_diffraction(roi, threads=threads)
+                assert got.dtype == want.dtype == np.uint64 and got.shape == (HEIGHT, WIDTH)
+                np.testing.assert_array_equal(got, want)
+            lazy = ds.virtual_diffraction(roi, lazy=True)
+            assert lazy.dtype == want.dtype and lazy.shape == want.shape
+            np.testing.assert_array_equal(lazy.compute(scheduler="threads"), want)
+
+
+def test_pattern_counts_a_frame_as_often_as_the_scan_shows_it(series, tiny_steps):
+    """A rotator-like map repeats frames and skips others: each repeat adds again."""
+    path, s = series
+    index = np.array([[3, 3, 3, 4], [10, -1, 10, 59], [26, 26, 24, 25]])
+    with tvips_ks.open(path, frame_index=index) as ds:
+        got = ds.virtual_diffraction()
+        roi = np.zeros(index.shape, bool)
+        roi[:, :2] = True
+        part = ds.virtual_diffraction(roi, threads=1)
+        image = ds.virtual_image(threads=2)  # the same map for the image: repeats and padding
+        np.testing.assert_array_equal(image, np.asarray(ds.data).sum(axis=(-2, -1)))
+        assert image[1, 1] == 0
+    wide = s.images.astype(np.uint64)
+    want = 3 * wide[3] + wide[4] + 2 * wide[10] + wide[59] + 2 * wide[26] + wide[24] + wide[25]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(part, 2 * wide[3] + wide[10] + 2 * wide[26])
+
+
+def test_pattern_sums_do_not_wrap(tmp_path):
+    """Full-scale uint16 and uint8 frames: the uint32 partial sums must not overflow."""
+    for dtype in (np.uint16, np.uint8):
+        top = np.iinfo(dtype).max
+        frames = np.full((70, 2, 3), top, dtype=dtype)
+        path = tvips_ks.save(tmp_path / f"full{np.dtype(dtype).itemsize}.tvips", frames,
+                             progress=False)[0]
+        with tvips_ks.open(path) as ds:
+            got = ds.virtual_diffraction()
+        assert got.dtype == np.uint64
+        assert (got == 70 * int(top)).all()
+    # more frames than a uint32 partial sum holds at full scale
+    most = (2**32 - 1) // 65535
+    frames = np.full((most + 3, 1, 1), 65535, dtype=np.uint16)
+    out = np.zeros((1, 1), np.uint64)
+    virtual._add_pattern(out, frames, np.ones(most + 3, np.intp))
+    assert int(out[0, 0]) == (most + 3) * 65535 > 2**32
+
+
+@pytest.mark.parametrize("roi", [np.ones((6, 8), bool), np.ones((6, 9), np.uint8),
+                                 np.ones(54, bool)])
+def test_bad_roi_is_refused(series, roi):
+    path, _ = series
+    with tvips_ks.open(path, scan_shape=(6, 9)) as ds:
+        with pytest.raises(ArgumentError, match="roi"):
+            ds.virtual_diffraction(roi)

@@ -27,7 +27,7 @@ from .export.quicklook import QuickLook, quicklook
 from .export.convert import convert
 from .io.writer import save
 from .scan.detect import ScanDetection, detect_scan
-from .virtual import annulus_mask, disk_mask, virtual_image
+from .virtual import annulus_mask, disk_mask, virtual_diffraction, virtual_image
 
 def validate(path, print_file=None) -> bool:
     """Check a whole series and print each problem found; True when there is none.
@@ -49,7 +49,7 @@ def validate(path, print_file=None) -> bool:
 
 __all__ = [
     "open", "save", "convert", "validate", "detect_scan", "example_path", "quicklook", "QuickLook",
-    "virtual_image", "disk_mask", "annulus_mask",
+    "virtual_image", "virtual_diffraction", "disk_mask", "annulus_mask",
     "TvipsDataset", "FrameStack",
     "ScanArray", "ScanDetection", "rsciio", "TvipsError", "HeaderError", "SeriesError",
     "TruncatedRecordError", "ArgumentError", "ScanDetectionError", "WriteError",

@@ -150,6 +150,13 @@ class TvipsDataset:
 
         return virtual_image(self, detector, lazy=lazy, threads=threads)
 
+    def virtual_diffraction(self, roi=None, *, lazy: bool = False, threads=None):
+        """The frames summed over the scan positions ``roi`` selects (None: all), ``(h, w)``
+        (:func:`tvips_ks.virtual.virtual_diffraction`)."""
+        from .virtual import virtual_diffraction
+
+        return virtual_diffraction(self, roi, lazy=lazy, threads=threads)
+
     def to_hyperspy(self, lazy: bool = False):
         """A HyperSpy signal of ``.data`` (needs the ``hyperspy`` extra)."""
         return to_hyperspy(self, lazy=lazy)

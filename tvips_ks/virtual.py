@@ -1,4 +1,5 @@
-"""Virtual detector images: one number per scan position from a mask over each frame.
+"""Virtual detector images (one number per scan position from a mask over each frame)
+and virtual diffraction patterns (the frames summed over a region of the scan).
 
 The commonest reductions of a 4D-STEM series (virtual bright field, annular
 dark field, the total intensity) need every pixel once and nothing else, so
@@ -34,8 +35,8 @@ from .io.chunks import part_aligned
 from .io.gather import read_frames
 from .scan.vbf import disk_mask
 
-__all__ = ["virtual_image", "disk_mask", "annulus_mask", "Detector", "STEP_BYTES",
-           "TASK_BYTES"]
+__all__ = ["virtual_image", "virtual_diffraction", "disk_mask", "annulus_mask", "Detector",
+           "STEP_BYTES", "TASK_BYTES"]
 
 #: Frames reduced at a time: one view of this many bytes per step (what numpy's own
 #: threaded pass uses), so memory is a step per thread however large the series.
@@ -214,6 +215,13 @@ def _arrange(frame_index, first: int, detector: Detector, *per_frame) -> np.ndar
     return detector.shape_result(out)
 
 
+def _thread_count(threads) -> int:
+    threads = (os.cpu_count() or 1) if threads is None else operator.index(threads)
+    if threads < 1:
+        raise ArgumentError(f"threads must be >= 1, got {threads}")
+    return threads
+
+
 def virtual_image(ds, detector=None, *, lazy: bool = False, threads: int | None = None):
     """Virtual detector images of a dataset: for each scan position (or frame), the
     sum of its frame's pixels under a mask.
@@ -249,9 +257,7 @@ def virtual_image(ds, detector=None, *, lazy: bool = False, threads: int | None 
                                                  *keys)
         chunks = tuple((n,) for n in out_shape)
         return da.Array(graph, name, chunks, meta=np.empty((0,) * len(out_shape), spec.dtype))
-    threads = (os.cpu_count() or 1) if threads is None else operator.index(threads)
-    if threads < 1:
-        raise ArgumentError(f"threads must be >= 1, got {threads}")
+    threads = _thread_count(threads)
     steps = _pieces(ds.table, lo, hi, STEP_BYTES)
 
     one = functools.partial(_reduce_step, ds.table, spec)
@@ -262,3 +268,103 @@ def virtual_image(ds, detector=None, *, lazy: bool = False, threads: int | None 
         with ThreadPoolExecutor(max_workers=min(threads, len(steps))) as pool:
             per_frame = list(pool.map(one, steps))
     return _arrange(index, lo, spec, *per_frame)
+
+
+def _position_counts(ds, roi) -> tuple[int, np.ndarray]:
+    """``(first, counts)``: how many selected scan positions show each frame from ``first``
+    on (a frame shown twice, as a rotator scan's repeats, counts twice; padding never)."""
+    index = ds.frame_index if ds.frame_index is not None else np.arange(ds.num_frames)
+    if roi is not None:
+        roi = np.asarray(roi)
+        if roi.dtype != bool or roi.shape != tuple(ds.nav_shape):
+            raise ArgumentError(f"roi must be a boolean array of the scan's shape "
+                                f"{tuple(ds.nav_shape)}, got {roi.dtype} {roi.shape}")
+        index = index[roi]
+    shown = index[index >= 0].ravel()
+    if shown.size == 0:
+        return 0, np.zeros(0, dtype=np.intp)
+    first = int(shown.min())
+    return first, np.bincount(shown - first)
+
+
+def _add_pattern(out: np.ndarray, frames: np.ndarray, counts: np.ndarray) -> None:
+    """``out += sum_i counts[i] * frames[i]``, exactly (``out`` is numpy's sum dtype)."""
+    for c in np.unique(counts[counts > 0]):
+        chosen = frames if (counts == c).all() else frames[counts == c]
+        target = out if c == 1 else np.zeros_like(out)
+        if frames.dtype.kind == "u" and frames.dtype.itemsize <= 2:
+            # uint32 partial sums are exact for this many frames, and faster
+            most = (2**32 - 1) // int(np.iinfo(frames.dtype).max)
+            for k in range(0, len(chosen), most):
+                target += chosen[k:k + most].sum(axis=0, dtype=np.uint32)
+        else:
+            target += chosen.sum(axis=0, dtype=out.dtype)
+        if c != 1:
+            out += target * out.dtype.type(c)
+
+
+def _add_step(out: np.ndarray, table, counts, first: int, step) -> None:
+    """Add one step's frames, as often as positions show them (read only if any does)."""
+    weights = counts[step[0] - first:step[1] - first]
+    if weights.any():
+        _add_pattern(out, read_frames(table, step), weights)
+
+
+def _pattern_range(table, counts, first, dtype, a: int, b: int) -> np.ndarray:
+    out = np.zeros(table.layout.frame_shape, dtype=dtype)
+    for step in _pieces(table, a, b, STEP_BYTES):
+        _add_step(out, table, counts, first, step)
+    return out
+
+
+def _total(dtype, shape, *partials) -> np.ndarray:
+    out = np.zeros(shape, dtype=dtype)
+    for p in partials:
+        out += p
+    return out
+
+
+def virtual_diffraction(ds, roi=None, *, lazy: bool = False, threads: int | None = None):
+    """The sum of the frames over the scan positions ``roi`` selects (every position by
+    default): the summed diffraction pattern, ``(h, w)``.
+
+    Equals ``np.asarray(ds.data)[roi].sum(axis=0)`` (over every position without
+    ``roi``), exactly and in numpy's sum dtype; ``roi`` is a boolean array of
+    ``ds.nav_shape``. The frames are read in file order, each once however
+    often the scan shows it, so a snake costs what a stack costs; padded
+    positions add nothing. ``lazy`` and ``threads`` as for :func:`virtual_image`.
+    Divide by ``roi.sum()`` (or the number of positions) for the mean pattern.
+    """
+    layout = ds.layout
+    dtype = np.sum(np.zeros(1, layout.pixel_dtype)).dtype
+    first, counts = _position_counts(ds, roi)
+    stop = first + len(counts)
+    shape = layout.frame_shape
+    if lazy:
+        da = require("dask.array", extra="dask", purpose="virtual_diffraction(lazy=True)")
+        from dask.base import tokenize
+
+        name = "tvips-pattern-" + tokenize(
+            [(str(p.path), p.offset, p.num_frames, p.size) for p in ds.table.parts],
+            layout, first, counts)
+        one_range = functools.partial(_pattern_range, ds.table, counts, first, dtype)
+        graph, keys = {}, []
+        for i, (a, b) in enumerate(_pieces(ds.table, first, stop, TASK_BYTES)):
+            keys.append((name + "-frames", i))
+            graph[keys[-1]] = (one_range, a, b)
+        graph[(name, 0, 0)] = (functools.partial(_total, dtype, shape), *keys)
+        return da.Array(graph, name, tuple((n,) for n in shape),
+                        meta=np.empty((0, 0), dtype))
+    threads = _thread_count(threads)
+    steps = iter(_pieces(ds.table, first, stop, STEP_BYTES))
+
+    def worker() -> np.ndarray:  # one sum per thread, whatever the number of steps
+        out = np.zeros(shape, dtype=dtype)
+        for step in steps:  # shared: each thread takes the next step
+            _add_step(out, ds.table, counts, first, step)
+        return out
+
+    if threads == 1:
+        return worker()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return _total(dtype, shape, *pool.map(lambda _: worker(), range(threads)))
