@@ -432,6 +432,64 @@ def scan_tvips_ks_virtual_distributed(p, t):
     return {"result": save_result(p, p["case"], v), "workers_peak_rss_mib": workers_hwm}
 
 
+def numpy_pattern_threads(views, first, stop, threads, block_bytes=16 * 2**20):
+    """Frames ``[first, stop)`` of the series summed over frames, in blocks over threads:
+    ``sum(axis=0, dtype=uint32)`` per block (exact for uint16 blocks of < 65,538 frames, and
+    faster than numpy's default uint64 accumulator), the partial sums added in uint64."""
+    frame_bytes = views[0][0].nbytes
+    block = max(1, block_bytes // frame_bytes)
+    jobs, start = [], 0
+    for v in views:
+        a, b = max(first - start, 0), min(stop - start, len(v))
+        jobs += [(v, s, min(s + block, b)) for s in range(a, b, block)]
+        start += len(v)
+
+    def one(job):
+        v, s, e = job
+        return v[s:e].sum(axis=0, dtype=np.uint32)
+    out = np.zeros(views[0].shape[1:], dtype=np.uint64)
+    with ThreadPoolExecutor(threads) as pool:
+        for partial in pool.map(one, jobs):
+            out += partial
+    return out
+
+
+@case("pattern.numpy")
+def pattern_numpy(p, t):
+    """The limit: numpy's sum over the frames the scan shows (each shown once)."""
+    threads = os.cpu_count()
+    first = p["scan_start_frame"]
+    stop = first + int(np.prod(p["scan_shape"]))
+
+    def go():
+        return numpy_pattern_threads(numpy_views(p["series"]), first, stop, threads)
+    v = t.run(go, p["repeat"])
+    return {"result": save_result(p, p["case"], v)}
+
+
+@case("pattern.tvips_ks")
+def pattern_tvips_ks(p, t):
+    """tvips-ks's virtual diffraction pattern: the frames summed over the whole scan."""
+    import tvips_ks
+
+    def go():
+        with tvips_ks.open(p["series"]["path"], **scan_kwargs(p)) as ds:
+            return ds.virtual_diffraction()
+    v = t.run(go, p["repeat"])
+    return {"result": save_result(p, p["case"], v)}
+
+
+@case("pattern.tvips_ks_dask")
+def pattern_tvips_ks_dask(p, t):
+    import tvips_ks
+
+    def go():
+        with tvips_ks.open(p["series"]["path"], **scan_kwargs(p)) as ds:
+            return ds.to_dask().sum(axis=(0, 1)).compute()
+    v = t.run(go, p["repeat"])
+    return {"result": save_result(p, p["case"], v)}
+
+
 @case("scan.rsciio_lazy")
 def scan_rsciio_lazy(p, t):
     from rsciio.tvips import file_reader

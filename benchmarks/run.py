@@ -251,6 +251,12 @@ def plan(args):
         ("d", "scan.tvips_ks_virtual_distributed", "scan.tvips_ks_virtual_distributed", "big",
          3, False, {}, "the same graph on a dask.distributed LocalCluster, 1 process per "
          "core (start-up excluded; peak RSS = largest worker)"),
+        ("d", "pattern.numpy", "pattern.numpy", "big", r, False, {"limit": ["pattern.numpy"]},
+         "limit: numpy sum over the frames the scan shows (one thread per core)"),
+        ("d", "pattern.tvips_ks", "pattern.tvips_ks", "big", r, False, {"limit": ["pattern.numpy"]},
+         "tvips-ks: open(..., scan options).virtual_diffraction(): the sum over the scan"),
+        ("d", "pattern.tvips_ks_dask", "pattern.tvips_ks_dask", "big", r, False, {"limit": ["pattern.numpy"]},
+         "tvips-ks: open(..., scan options).to_dask().sum(axis=(0, 1)).compute()"),
         ("d", "scan.rsciio_lazy", "scan.rsciio_lazy", "big", 2, False, {},
          "RosettaSciIO file_reader(lazy=True, scan options)"),
         ("d", "scan.rsciio_eager", "scan.rsciio_eager", "big", 1, False, {},
@@ -562,6 +568,8 @@ def targets(by, t, limits, info):
            "(d) snake with hysteresis, `virtual_image()` ≥ 0.85 of the limit (median; rounds)")
     versus("scan.tvips_ks_virtual_lazy", "scan.numpy", 0.85,
            "(d) … `virtual_image(lazy=True)`, threads ≥ 0.85 of the limit (median; rounds)")
+    versus("pattern.tvips_ks", "pattern.numpy", 0.85,
+           "(d) the sum over a snake's scan, `virtual_diffraction()` ≥ 0.85 of its limit")
     versus("scan.tvips_ks_virtual_distributed", "scan.tvips_ks_virtual_lazy", 0.85,
            "(d) that graph on a LocalCluster (2 processes × 1 thread) ≥ 0.85× threads")
     for section, name, kind, *_ in info["plan"]:  # every tvips-ks path that reads frames
@@ -621,6 +629,15 @@ def check_results(results, info, params_by_name):
             n = p["series"]["num_frames"]
             idx = np.random.default_rng(p["seed"]).choice(n, min(p["count"], n), replace=False)
             ok = np.allclose(value, expected_sums(idx, shape), rtol=1e-9)
+        elif name.startswith("pattern."):
+            # exactly numpy's pattern, whose total is the checked virtual image's over the scan
+            first = p["scan_start_frame"]
+            stop = first + int(np.prod(p["scan_shape"]))
+            reference = references.get(big["path"])
+            limit = by.get("pattern.numpy")
+            ok = reference is not None and limit is not None and \
+                np.array_equal(np.load(r["result"]), np.load(limit["result"])) and \
+                float(value.sum()) == float(reference[first:stop].sum())
         elif name.startswith("scan."):
             rows, cols = p["scan_shape"]
             index = np.arange(p["scan_start_frame"], p["scan_start_frame"] + rows * cols
@@ -726,7 +743,8 @@ def main(argv=None):
                    "vimg.tvips_ks_distributed", "vimg.tvips_ks_distributed_unqueued",
                    "scan.numpy", "scan.tvips_ks",
                    "scan.tvips_ks_flyback", "scan.tvips_ks_virtual",
-                   "scan.tvips_ks_virtual_lazy", "scan.tvips_ks_virtual_distributed"}
+                   "scan.tvips_ks_virtual_lazy", "scan.tvips_ks_virtual_distributed",
+                   "pattern.numpy", "pattern.tvips_ks"}
     schedule = [(row, 0) for row in rows]
     # extra rounds of the closely compared cases, interleaved, at the end of their section
     for k in range(1, args.rounds):
