@@ -901,7 +901,27 @@ def section_notes(info, common, le_why):
               f"the snake is gathered instead, with `preadv` (one call per run of records, "
               f"each frame read straight to its position, reversed rows included) into "
               f"32 MiB buffers that are reused once no chunk refers to them. That copy, or "
-              f"those tasks, is what (d) costs over (b)."],
+              f"those tasks, is what (d) costs over (b).",
+              "`virtual_image()` does not arrange frames at all: it reduces them in the order "
+              "they lie on disk, in 16 MiB steps spread over one thread per core (numpy's "
+              "own pass), and applies the scan map to the 100,000 per-frame sums after, which "
+              "is exactly what the limit does; the snake then costs what a stack costs, and "
+              "what is left between it and the limit is opening the series and mapping each "
+              "step privately while it is reduced. `virtual_image(lazy=True)` is the same "
+              "work as a dask graph: one task per part-aligned range of about 128 MiB (each "
+              "walking its range in 16 MiB steps), then one task that applies the scan map; "
+              "the graph holds the part table, the scan map and the mask. On a LocalCluster "
+              "it is compared with the threaded scheduler on that same graph: its ~17 "
+              "tasks each do about 60 ms of work, so the scheduler's round trips (a few ms "
+              "each on these shared cores) are a small share, where the `to_dask()` graph of "
+              "(b) pays them for each of its 32 chunks and their aliases.",
+              "The sum over the scan (the summed diffraction pattern): its limit sums the "
+              "frames the scan shows in 16 MiB blocks over one thread per core with uint32 "
+              "partial sums per block (exact for uint16 below 65,538 frames and faster than "
+              "numpy's default uint64 accumulator), then adds the partials in uint64. "
+              "`virtual_diffraction()` does the same in file order, counting each frame as "
+              "often as the scan shows it; `to_dask().sum(axis=(0, 1))` reduces the snake's "
+              "chunks (views or gathered copies, as above) with dask's uint64 sum."],
         "e": ["Every writer's time includes an fsync of each file it wrote (tvips_ks.save "
               "always makes its parts durable before renaming them into place), so the disk "
               "is part of these figures; the input is an in-memory uint16 array of the same "
