@@ -911,10 +911,10 @@ def section_notes(info, common, le_why):
               "work as a dask graph: one task per part-aligned range of about 128 MiB (each "
               "walking its range in 16 MiB steps), then one task that applies the scan map; "
               "the graph holds the part table, the scan map and the mask. On a LocalCluster "
-              "it is compared with the threaded scheduler on that same graph: its ~17 "
-              "tasks each do about 60 ms of work, so the scheduler's round trips (a few ms "
-              "each on these shared cores) are a small share, where the `to_dask()` graph of "
-              "(b) pays them for each of its 32 chunks and their aliases.",
+              "it is compared with the threaded scheduler on that same graph: its 17 "
+              "tasks each reduce about 128 MiB, so the scheduler's round trips (a few ms "
+              "each on these shared cores, see (b)) are a small share of each task, where the "
+              "`to_dask()` graph of (b) pays them for each 64 MiB chunk and its alias.",
               "The sum over the scan (the summed diffraction pattern): its limit sums the "
               "frames the scan shows in 16 MiB blocks over one thread per core with uint32 "
               "partial sums per block (exact for uint16 below 65,538 frames and faster than "
