@@ -322,3 +322,14 @@ def test_bad_roi_is_refused(series, roi):
     with tvips_ks.open(path, scan_shape=(6, 9)) as ds:
         with pytest.raises(ArgumentError, match="roi"):
             ds.virtual_diffraction(roi)
+
+
+def test_bounding_box_holds_every_selected_pixel_of_every_mask():
+    from tvips_ks.scan.vbf import bounding_box
+
+    assert bounding_box(np.zeros((3, 4), bool)) is None
+    stack = np.zeros((2, 5, 6))
+    stack[0, 1, 2] = 1.0
+    stack[1, 3, 4] = -2.0  # a negative weight selects its pixel too
+    assert bounding_box(stack) == (slice(1, 4), slice(2, 5))
+    assert bounding_box(np.ones((1, 1), bool)) == (slice(0, 1), slice(0, 1))

@@ -33,7 +33,7 @@ import numpy as np
 from .errors import ArgumentError, require
 from .io.chunks import part_aligned
 from .io.gather import read_frames
-from .scan.vbf import disk_mask
+from .scan.vbf import bounding_box, disk_mask
 
 __all__ = ["virtual_image", "virtual_diffraction", "disk_mask", "annulus_mask", "Detector",
            "STEP_BYTES", "TASK_BYTES"]
@@ -118,13 +118,8 @@ class Detector:
             m = m.astype(np.float64)
         else:
             raise ArgumentError(f"detector masks are booleans or numbers, got {m.dtype}")
-        used = (m != 0).any(axis=0)
-        if not used.any():  # nothing selected: every image is 0, read nothing
-            self.box = None
-        else:
-            rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
-            self.box = (slice(int(rows[0]), int(rows[-1]) + 1),
-                        slice(int(cols[0]), int(cols[-1]) + 1))
+        self.box = bounding_box(m)  # None: nothing selected, every image is 0, read nothing
+        if self.box is not None:
             m = m[:, self.box[0], self.box[1]]
         self.masks = m
         self.count = m.shape[0]

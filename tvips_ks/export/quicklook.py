@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import ArgumentError
 from ..progress import Progress
-from ..scan.vbf import disk_mask
+from ..scan.vbf import bounding_box, disk_mask
 
 __all__ = ["quicklook", "QuickLook", "ScanStartSuggestion", "estimate_beam_center",
            "suggest_scan_start", "scan_image"]
@@ -222,8 +222,7 @@ def quicklook(ds, *, vbf_center=None, vbf_radius=None, block_bytes: int = _BLOCK
     step = max(1, block_bytes // max(h * w * ds.dtype.itemsize, 1))
     center, radius, source = _aperture(ds, vbf_center, vbf_radius, h, w, step)
     mask = disk_mask((h, w), radius, center)
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    box = bounding_box(mask)
     box_mask = mask[box]
     npix = int(box_mask.sum())
 

@@ -14,7 +14,20 @@ import numpy as np
 
 from ..errors import ArgumentError
 
-__all__ = ["virtual_bright_field", "disk_mask"]
+__all__ = ["virtual_bright_field", "disk_mask", "bounding_box"]
+
+
+def bounding_box(mask) -> tuple[slice, slice] | None:
+    """The ``(rows, cols)`` slices of the smallest box that holds every nonzero pixel of
+    ``mask`` (``(h, w)``, or ``(k, h, w)`` for the union of ``k`` masks); None if it has
+    none.  Slicing frames to it first means the rest of each frame is never copied (and,
+    for a lazy stack, never read)."""
+    used = np.asarray(mask) != 0
+    used = used.reshape(-1, *used.shape[-2:]).any(axis=0)
+    rows, cols = np.flatnonzero(used.any(axis=1)), np.flatnonzero(used.any(axis=0))
+    if rows.size == 0:
+        return None
+    return slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)
 
 
 def disk_mask(frame_shape, radius=None, center=None):
@@ -91,11 +104,7 @@ def virtual_bright_field(frames, radius=None, center=None, chunk_frames=256, *, 
     n, h, w = _series_shape(frames)
     start, stop, _ = slice(start, stop).indices(n)
     mask = disk_mask((h, w), radius, center)
-    # Only the disk's bounding box is needed: slicing it out first means the
-    # rest of each frame is never copied (for a lazy stack, never read).
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    box = bounding_box(mask)  # a disk always holds a pixel
     box_mask = mask[box]
     npix = int(box_mask.sum())
     out = np.empty(max(stop - start, 0), dtype=np.float64)
