@@ -223,7 +223,7 @@ def virtual_image(ds, detector=None, *, lazy: bool = False, threads: int | None 
 
     ``detector`` is ``None`` (every pixel: the total intensity), a boolean
     ``(h, w)`` mask (a virtual bright field of a disk, an annular dark field:
-    :func:`tvips_ks.scan.disk_mask`, :func:`tvips_ks.scan.annulus_mask`), numeric
+    :func:`tvips_ks.disk_mask`, :func:`tvips_ks.annulus_mask`), numeric
     ``(h, w)`` weights, or a ``(k, h, w)`` stack of either kind, which gives
     ``k`` images from one pass.  Returns an array of ``ds.nav_shape`` (or
     ``(k, *nav_shape)``); with ``lazy=True`` a dask array of it whose tasks
