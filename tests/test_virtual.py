@@ -9,6 +9,8 @@ and for boolean masks, float64 weighted sums up to summation order.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -333,3 +335,224 @@ def test_bounding_box_holds_every_selected_pixel_of_every_mask():
     stack[1, 3, 4] = -2.0  # a negative weight selects its pixel too
     assert bounding_box(stack) == (slice(1, 4), slice(2, 5))
     assert bounding_box(np.ones((1, 1), bool)) == (slice(0, 1), slice(0, 1))
+
+
+# what the results do not show: the work done, the threads used, the graph's names
+
+class Pools:
+    """Records the thread pools virtual.py starts (their max_workers)."""
+
+    def __init__(self, monkeypatch):
+        self.sizes = []
+        real = virtual.ThreadPoolExecutor
+        record = self.sizes
+
+        class Recording(real):
+            def __init__(self, max_workers=None, *args, **kwargs):
+                record.append(max_workers)
+                super().__init__(max_workers, *args, **kwargs)
+
+        monkeypatch.setattr(virtual, "ThreadPoolExecutor", Recording)
+
+
+def test_threads_decide_the_pool(series, tiny_steps, monkeypatch):
+    path, _ = series
+    pools = Pools(monkeypatch)
+    with tvips_ks.open(path, scan_shape=(6, 9)) as ds:
+        steps = len(virtual._pieces(ds.table, 0, 54, virtual.STEP_BYTES))
+        assert steps > 3
+        want = np.asarray(ds.data).sum(axis=(-2, -1))
+        pattern = np.asarray(ds.data).sum(axis=(0, 1))
+        for threads, pool in [(1, []), (3, [3]), (None, [min(os.cpu_count(), steps)])]:
+            pools.sizes.clear()
+            np.testing.assert_array_equal(ds.virtual_image(threads=threads), want)
+            assert pools.sizes == ([] if pool == [1] else pool), threads
+            pools.sizes.clear()
+            np.testing.assert_array_equal(ds.virtual_diffraction(threads=threads), pattern)
+            expected = [] if threads == 1 else [threads or os.cpu_count()]
+            assert pools.sizes == ([] if expected == [1] else expected), threads
+        monkeypatch.setattr(virtual.os, "cpu_count", lambda: None)  # unknown: one thread
+        pools.sizes.clear()
+        ds.virtual_image()
+        ds.virtual_diffraction()
+        assert pools.sizes == []
+
+
+def test_one_step_needs_no_pool(series, monkeypatch):
+    path, _ = series
+    pools = Pools(monkeypatch)
+    with tvips_ks.open(path, scan_shape=(2, 5)) as ds:  # 10 frames: one 16 MiB step
+        assert len(virtual._pieces(ds.table, 0, 10, virtual.STEP_BYTES)) == 1
+        ds.virtual_image(threads=2)
+    assert pools.sizes == []
+
+
+def test_virtual_diffraction_refuses_bad_thread_counts(series):
+    path, _ = series
+    with tvips_ks.open(path) as ds:
+        with pytest.raises(ArgumentError, match="threads"):
+            ds.virtual_diffraction(threads=0)
+
+
+def test_results_are_numpy_arrays_unless_lazy(series):
+    path, _ = series
+    with tvips_ks.open(path, scan_shape=(6, 9)) as ds:
+        assert type(ds.virtual_image()) is np.ndarray
+        assert type(tvips_ks.virtual_image(ds)) is np.ndarray
+        assert type(ds.virtual_diffraction()) is np.ndarray
+        assert type(tvips_ks.virtual_diffraction(ds)) is np.ndarray
+
+
+def reads(monkeypatch):
+    """The frame ranges virtual.py reads, as a list that fills while it runs."""
+    seen = []
+    real = virtual.read_frames
+
+    def recording(table, frames, *args, **kwargs):
+        seen.append(tuple(frames))
+        return real(table, frames, *args, **kwargs)
+
+    monkeypatch.setattr(virtual, "read_frames", recording)
+    return seen
+
+
+def test_only_the_frames_the_scan_shows_are_read(series, tiny_steps, monkeypatch):
+    path, _ = series
+    seen = reads(monkeypatch)
+    with tvips_ks.open(path, scan_shape=(6, 9), scan_start_frame=3) as ds:  # frames 3..56
+        for run in (lambda: ds.virtual_image(threads=1),
+                    lambda: ds.virtual_image(lazy=True).compute(scheduler="sync"),
+                    lambda: ds.virtual_diffraction(threads=1),
+                    lambda: ds.virtual_diffraction(lazy=True).compute(scheduler="sync")):
+            seen.clear()
+            run()
+            frames = sorted(f for a, b in seen for f in range(a, b))
+            assert frames == list(range(3, 57))
+
+
+def test_a_scan_of_padding_reads_nothing(series, monkeypatch):
+    path, _ = series
+    seen = reads(monkeypatch)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TvipsWarning)
+        ds = tvips_ks.open(path, scan_shape=(2, 3), scan_start_frame=FRAMES + 5, pad=True)
+    with ds:
+        assert (ds.frame_index == -1).all()
+        image = ds.virtual_image()
+        lazy = ds.virtual_image(lazy=True).compute()
+        pattern = ds.virtual_diffraction()
+        lazy_pattern = ds.virtual_diffraction(lazy=True).compute()
+    assert seen == []
+    for a in (image, lazy):
+        assert a.shape == (2, 3) and a.dtype == np.uint64 and not a.any()
+    for a in (pattern, lazy_pattern):
+        assert a.shape == (HEIGHT, WIDTH) and a.dtype == np.uint64 and not a.any()
+
+
+def test_an_empty_mask_over_a_stack_keeps_the_dtype(series):
+    path, _ = series
+    with tvips_ks.open(path) as ds:
+        image = ds.virtual_image(np.zeros((HEIGHT, WIDTH), bool), threads=2)
+    assert image.shape == (FRAMES,) and image.dtype == np.uint64 and not image.any()
+
+
+def test_steps_hold_whole_frames():
+    table = type("T", (), {})()
+    table.layout = type("L", (), {"len_image": 10})()
+    table.parts = [type("P", (), {"first_frame": 0, "num_frames": 7})()]
+    assert virtual._pieces(table, 0, 7, 25) == [(0, 2), (2, 4), (4, 6), (6, 7)]
+    assert virtual._pieces(table, 0, 7, 4) == [(i, i + 1) for i in range(7)]  # < one frame
+    table.layout.len_image = 1  # one-byte frames (1x1, 8-bit)
+    assert virtual._pieces(table, 1, 7, 3) == [(1, 4), (4, 7)]
+
+
+def test_lazy_names_tell_different_images_apart(series, tmp_path):
+    """dask merges graphs by key: two different images must never share a name."""
+    path, s = series
+    ring, corner = detectors()["ring"], detectors()["corner"]
+    with tvips_ks.open(path, scan_shape=(6, 9), winding_scan_axis="x", hysteresis=1) as ds, \
+            tvips_ks.open(path, scan_shape=(6, 9), winding_scan_axis="x", hysteresis=2) as other:
+        a, b = ds.virtual_image(ring, lazy=True), ds.virtual_image(corner, lazy=True)
+        c = other.virtual_image(ring, lazy=True)
+        assert ds.virtual_image(ring, lazy=True).name == a.name  # the same image, the same key
+        assert len({a.name, b.name, c.name}) == 3
+        both = __import__("dask.array").array.stack([a, b, c]).compute()
+        np.testing.assert_array_equal(both, np.stack([ds.virtual_image(ring),
+                                                      ds.virtual_image(corner),
+                                                      other.virtual_image(ring)]))
+        roi = np.zeros((6, 9), bool)
+        roi[0, :4] = True  # frames 0-3
+        shifted = np.zeros((6, 9), bool)
+        shifted[1, -4:] = True  # frames 14-17 (fly-back order would be 9-12): the same counts
+        p, q = ds.virtual_diffraction(roi, lazy=True), ds.virtual_diffraction(shifted, lazy=True)
+        assert p.name != q.name
+        assert ds.virtual_diffraction(roi, lazy=True).name == p.name
+    # another series of the same shapes, and the same file rewritten with other frames
+    twin = Series(num_frames=FRAMES, frames_per_part=(25, 35), width=WIDTH, height=HEIGHT,
+                  seed=10).write(tmp_path, "t")[0]
+    flipped = tvips_ks.save(tmp_path / "f.tvips", np.ones((FRAMES, WIDTH, HEIGHT), np.uint16),
+                            progress=False)[0]
+    names = set()
+    for p, shape in [(path, (HEIGHT, WIDTH)), (twin, (HEIGHT, WIDTH))]:
+        with tvips_ks.open(p) as ds:
+            names.add(ds.virtual_image(lazy=True).name)
+            names.add(ds.virtual_diffraction(lazy=True).name)
+    with tvips_ks.open(flipped) as ds:  # WIDTH x HEIGHT frames
+        before = (ds.virtual_image(lazy=True).name, ds.virtual_diffraction(lazy=True).name)
+    tvips_ks.save(tmp_path / "f.tvips", np.ones((FRAMES, HEIGHT, WIDTH), np.uint16),
+                  overwrite=True, progress=False)  # same sizes, frames transposed
+    with tvips_ks.open(flipped) as ds:
+        after = (ds.virtual_image(lazy=True).name, ds.virtual_diffraction(lazy=True).name)
+    assert len(names) == 4 and not set(before) & set(after)
+
+
+def test_without_dask_lazy_asks_for_the_extra(series, monkeypatch):
+    from tvips_ks.errors import MissingDependencyError
+
+    path, _ = series
+    with tvips_ks.open(path) as ds:
+        monkeypatch.setitem(sys.modules, "dask.array", None)  # as if not installed
+        for method, name in [(ds.virtual_image, "virtual_image"),
+                             (ds.virtual_diffraction, "virtual_diffraction")]:
+            with pytest.raises(MissingDependencyError) as info:
+                method(lazy=True)
+            assert f"{name}(lazy=True) needs dask" in str(info.value)
+            assert "pip install 'tvips-ks[dask]'" in str(info.value)
+
+
+def test_integer_weights_past_float64s_exact_range(tmp_path):
+    """65535 x w above 2**53 and odd: float64 cannot hold it, the integer path must."""
+    w = 2**53 // 65535 + 2
+    w += 1 - w % 2  # odd, so the product is odd
+    assert 2**53 < 65535 * w < 2**54
+    path = tvips_ks.save(tmp_path / "one.tvips", np.full((3, 1, 1), 65535, np.uint16),
+                         progress=False)[0]
+    with tvips_ks.open(path) as ds:
+        image = ds.virtual_image(np.array([[w]], dtype=np.int64))
+    assert image.dtype == np.int64
+    assert [int(v) for v in image] == [65535 * w] * 3
+    assert float(65535 * w) != 65535 * w  # the float path would have rounded
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_wide_pixels(tmp_path, bits):
+    dtype = np.dtype(f"uint{bits}")
+    frames = np.random.default_rng(bits).integers(0, 2**31, (70, 3, 4)).astype(dtype)
+    with warnings.catch_warnings():  # 32- and 64-bit series: fine here, rare in cameras
+        warnings.simplefilter("ignore", TvipsWarning)
+        path = tvips_ks.save(tmp_path / "w.tvips", frames, progress=False)[0]
+    with tvips_ks.open(path, scan_shape=(7, 9), scan_start_frame=4, winding_scan_axis="x",
+                       hysteresis=1) as ds:
+        data = np.asarray(ds.data)
+        mask = np.zeros((3, 4), bool)
+        mask[1:, 2:] = True
+        np.testing.assert_array_equal(ds.virtual_image(mask), data[..., mask].sum(axis=-1))
+        np.testing.assert_array_equal(ds.virtual_image(np.full((3, 4), 3)),
+                                      (data.astype(np.int64) * 3).sum(axis=(-2, -1))
+                                      if bits == 32 else (data * 3).sum(axis=(-2, -1)))
+        roi = np.zeros((7, 9), bool)
+        roi[2:5, 1:] = True
+        for r in (None, roi):
+            got = ds.virtual_diffraction(r)
+            assert got.dtype == np.uint64
+            np.testing.assert_array_equal(got, pattern_expected(data, r))

@@ -74,23 +74,30 @@ def _holds_a_pixel(frame_shape, radius, center) -> bool:
     return True
 
 
+def _sum_dtype(dtype) -> np.dtype:
+    """The dtype numpy's ``sum`` gives an array of ``dtype``."""
+    return np.sum(np.zeros(1, dtype)).dtype
+
+
 class Detector:
     """Validated detector masks over a frame: none (the whole frame), boolean or weights.
 
     ``masks`` is ``None``, ``(h, w)`` or ``(k, h, w)``.  Only the bounding box
-    of where any mask is nonzero is read from each frame.
+    of where any mask is nonzero is read from each frame; ``box`` is None when
+    no mask selects a pixel (then nothing is read at all).  ``reduce`` maps
+    ``(n, h, w)`` frames to ``(n, count)`` values in ``dtype``.
     """
 
     def __init__(self, masks, frame_shape, pixel_dtype):
         self.frame_shape = tuple(frame_shape)
         self.pixel_dtype = np.dtype(pixel_dtype)
         self.stacked = False
+        self.count = 1
+        self.dtype = _sum_dtype(self.pixel_dtype)
         if masks is None:
             self.masks = None
-            self.kind = "all"
             self.box = (slice(None), slice(None))
-            self.dtype = np.sum(np.zeros(1, self.pixel_dtype)).dtype
-            self.count = 1
+            self.reduce = self._reduce_all
             return
         m = np.asarray(masks)
         if m.ndim == 3:
@@ -104,51 +111,53 @@ class Detector:
                                 f"series' {self.frame_shape[0]}x{self.frame_shape[1]}")
         if m.shape[0] == 0:
             raise ArgumentError("the stack of detector masks is empty")
-        if m.dtype == bool:
-            self.kind = "bool"
-            self.dtype = np.sum(np.zeros(1, self.pixel_dtype)).dtype
-        elif m.dtype.kind in "iu":  # integer weights: exact integer sums, as numpy's
-            self.kind = "weights"
-            self.dtype = np.sum(np.zeros(1, np.result_type(self.pixel_dtype, m.dtype))).dtype
-        elif m.dtype.kind == "f":
-            if not np.isfinite(m).all():
-                raise ArgumentError("detector weights must be finite numbers")
-            self.kind = "weights"
-            self.dtype = np.dtype(np.float64)
-            m = m.astype(np.float64)
-        else:
+        if m.dtype != bool and m.dtype.kind not in "iuf":
             raise ArgumentError(f"detector masks are booleans or numbers, got {m.dtype}")
-        self.box = bounding_box(m)  # None: nothing selected, every image is 0, read nothing
+        if m.dtype.kind == "f" and not np.isfinite(m).all():
+            raise ArgumentError("detector weights must be finite numbers")
+        self.box = bounding_box(m)
         if self.box is not None:
             m = m[:, self.box[0], self.box[1]]
         self.masks = m
         self.count = m.shape[0]
-        self.exact_in_float = False
-        if self.kind == "weights" and self.dtype.kind in "iu" and self.box is not None:
-            # BLAS in float64 is exact while every partial sum stays below 2**53
-            top = float(np.iinfo(self.pixel_dtype).max) if self.pixel_dtype.kind in "iu" \
-                else np.inf
-            bound = top * float(np.abs(m.astype(np.float64)).sum(axis=(1, 2)).max())
-            self.exact_in_float = bound < 2.0**53
-            self.float_masks = m.astype(np.float64)
+        if m.dtype == bool:
+            self.reduce = self._reduce_bool
+        elif m.dtype.kind == "f":  # any float precision: summed in float64
+            self.dtype = np.dtype(np.float64)
+            self.masks = m.astype(np.float64)
+            self.reduce = self._reduce_float
+        else:  # integer weights: exact integer sums in numpy's dtype
+            self.dtype = _sum_dtype(np.result_type(self.pixel_dtype, m.dtype))
+            self.reduce = self._reduce_int
+            top = float(np.iinfo(self.pixel_dtype).max)
+            if top * float(np.abs(m.astype(np.float64)).sum(axis=(1, 2)).max()) < 2.0**53:
+                # BLAS in float64 is exact while every partial sum stays below 2**53
+                self.float_masks = m.astype(np.float64)
+                self.reduce = self._reduce_int_in_float
 
-    def reduce(self, frames: np.ndarray) -> np.ndarray:
-        """``(n, count)`` values of ``n`` frames (a detector that sees some pixel)."""
-        n = frames.shape[0]
-        crop = frames[:, self.box[0], self.box[1]]
-        if self.kind == "all":
-            return crop.sum(axis=(1, 2))[:, None]
-        if self.kind == "bool":
-            out = np.empty((n, self.count), dtype=self.dtype)
-            for k, mask in enumerate(self.masks):
-                out[:, k] = crop.sum(axis=(1, 2)) if mask.all() else crop[:, mask].sum(axis=1)
-            return out
-        if self.dtype.kind == "f":
-            return np.tensordot(crop, self.masks, axes=([1, 2], [1, 2]))
-        if self.exact_in_float:
-            return np.tensordot(crop, self.float_masks, axes=([1, 2], [1, 2])).astype(self.dtype)
-        return np.tensordot(crop.astype(self.dtype), self.masks.astype(self.dtype),
-                            axes=([1, 2], [1, 2]))
+    def _crop(self, frames: np.ndarray) -> np.ndarray:
+        return frames[:, self.box[0], self.box[1]]
+
+    def _reduce_all(self, frames):
+        return frames.sum(axis=(1, 2))[:, None]
+
+    def _reduce_bool(self, frames):
+        crop = self._crop(frames)
+        out = np.empty((len(frames), self.count), dtype=self.dtype)
+        for k, mask in enumerate(self.masks):
+            out[:, k] = crop.sum(axis=(1, 2)) if mask.all() else crop[:, mask].sum(axis=1)
+        return out
+
+    def _reduce_float(self, frames):
+        return np.tensordot(self._crop(frames), self.masks, axes=([1, 2], [1, 2]))
+
+    def _reduce_int_in_float(self, frames):
+        return np.tensordot(self._crop(frames), self.float_masks,
+                            axes=([1, 2], [1, 2])).astype(self.dtype)
+
+    def _reduce_int(self, frames):
+        return np.tensordot(self._crop(frames).astype(self.dtype),
+                            self.masks.astype(self.dtype), axes=([1, 2], [1, 2]))
 
     def shape_result(self, per_position: np.ndarray) -> np.ndarray:
         """``(*nav, count)`` to ``nav`` (one mask) or ``(count, *nav)`` (a stack)."""
@@ -200,13 +209,12 @@ def _reduce_range(table, detector: Detector, first: int, stop: int) -> np.ndarra
 
 def _arrange(frame_index, first: int, detector: Detector, *per_frame) -> np.ndarray:
     """The per-frame values over the scan (0 at padding), shaped for the caller."""
-    values = np.concatenate(per_frame) if per_frame else \
-        np.zeros((0, detector.count), dtype=detector.dtype)
-    if frame_index is None:
-        return detector.shape_result(values)
+    if frame_index is None:  # a stack (never empty: a series holds a frame at least)
+        return detector.shape_result(np.concatenate(per_frame))
     out = np.zeros((*frame_index.shape, detector.count), dtype=detector.dtype)
-    real = frame_index >= 0
-    out[real] = values[frame_index[real] - first]
+    if per_frame:  # a scan that shows no frame has read none
+        real = frame_index >= 0
+        out[real] = np.concatenate(per_frame)[frame_index[real] - first]
     return detector.shape_result(out)
 
 
@@ -240,7 +248,7 @@ def virtual_image(ds, detector=None, *, lazy: bool = False, threads: int | None 
 
         name = "tvips-virtual-" + tokenize(
             [(str(p.path), p.offset, p.num_frames, p.size) for p in ds.table.parts],
-            layout, index, lo, hi, spec.kind, spec.masks)
+            layout, index, lo, hi, spec.dtype, spec.masks)
         reduce_range = functools.partial(_reduce_range, ds.table, spec)
         graph = {}
         keys = []
@@ -276,9 +284,7 @@ def _position_counts(ds, roi) -> tuple[int, np.ndarray]:
                                 f"{tuple(ds.nav_shape)}, got {roi.dtype} {roi.shape}")
         index = index[roi]
     shown = index[index >= 0].ravel()
-    if shown.size == 0:
-        return 0, np.zeros(0, dtype=np.intp)
-    first = int(shown.min())
+    first = int(shown.min()) if shown.size else 0
     return first, np.bincount(shown - first)
 
 
@@ -331,7 +337,7 @@ def virtual_diffraction(ds, roi=None, *, lazy: bool = False, threads: int | None
     Divide by ``roi.sum()`` (or the number of positions) for the mean pattern.
     """
     layout = ds.layout
-    dtype = np.sum(np.zeros(1, layout.pixel_dtype)).dtype
+    dtype = _sum_dtype(layout.pixel_dtype)
     first, counts = _position_counts(ds, roi)
     stop = first + len(counts)
     shape = layout.frame_shape
