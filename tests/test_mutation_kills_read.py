@@ -1,5 +1,5 @@
 """The read path: chunk plans, views and gathers, behaviours the mutation run found
-unpinned (issue 19; see tests/mutation/survivors.md).  Expected values are worked out by
+unpinned (issue 19; see tests/mutation/survivors/).  Expected values are worked out by
 hand from the rule each function states."""
 
 import mmap

@@ -1,5 +1,5 @@
 """Scan options, arrangement and detection: behaviours the mutation run found unpinned
-(issue 19; see tests/mutation/survivors.md).  Each test names what would break."""
+(issue 19; see tests/mutation/survivors/).  Each test names what would break."""
 
 import re
 import warnings

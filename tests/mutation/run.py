@@ -34,9 +34,10 @@ Each group's wall and CPU time (CPU time does not depend on what else shares the
 cores) are printed and appended to ``.mutation/times.txt``.  A worker that dies on a
 mutant (SIGSEGV, SIGABRT, SIGBUS) counts as a kill.
 
-At the end it prints a score per module and in total, and writes every survivor with
-its diff to ``survivors.md`` beside this file (for the groups run, or all with
-``--report``).  Mutants that no test of the group calls ("no tests": they never ran)
+At the end it prints a score per module and in total, and writes each group's table
+and every survivor with its diff to ``survivors/<group>.md`` beside this file (for the
+groups run, or all with ``--report``; a group's file is left alone when the group has
+no results here, so a run of one group keeps the others' last results).  Mutants that no test of the group calls ("no tests": they never ran)
 are counted apart from survivors; they are not caught either.  A survivor listed in
 ``equivalent.toml`` (matched by module, function and the changed line) is shown with
 the reason it cannot change behaviour; the score counts it as surviving all the same,
@@ -388,9 +389,14 @@ def score_without(c) -> float:
     return 100.0 * (c["killed"] + c["timeout"]) / n if n else float("nan")
 
 
+def score(c) -> float:
+    """The share of mutants caught (killed or timed out)."""
+    return 100.0 * (c["killed"] + c["timeout"]) / c["total"] if c["total"] else float("nan")
+
+
 def report(config: dict, names: list[str], min_score: float) -> int:
     equivalents = load_equivalents()
-    rows, survivors = [], []
+    rows = []
     total = Counter()
     for name in names:
         group = config["groups"][name]
@@ -399,6 +405,7 @@ def report(config: dict, names: list[str], min_score: float) -> int:
         lost = {m: c for codes in results.values() for m, c in codes.items()
                 if c is not None and c not in KILLED and c not in TIMEOUT}
         texts = diffs(work, sorted(lost))
+        group_rows, survivors, group_total = [], [], Counter()
         for module, codes in results.items():
             counts = Counter()
             for mutant, code in codes.items():
@@ -415,11 +422,12 @@ def report(config: dict, names: list[str], min_score: float) -> int:
                                       equivalence(module, mutant, diff, equivalents)))
             counts["total"] = len(codes) - counts["not run"]
             counts["equivalent"] = sum(1 for s in survivors if s[0] == module and s[4])
-            rows.append((module, counts))
-            total.update(counts)
-
-    def score(c):
-        return 100.0 * (c["killed"] + c["timeout"]) / c["total"] if c["total"] else float("nan")
+            group_rows.append((module, counts))
+            group_total.update(counts)
+        if group_total["total"] or group_total["not run"]:
+            write_survivors(name, group_rows, group_total, survivors)
+        rows += group_rows
+        total.update(group_total)
 
     width = max(len(m) for m, _ in rows) if rows else 10
     lines = [f"{'module':<{width}}  mutants  killed  timeout  survived  no tests  equivalent"
@@ -432,16 +440,15 @@ def report(config: dict, names: list[str], min_score: float) -> int:
     print(table)
     if total["not run"]:
         print(f"{total['not run']} mutants not run yet (the run stopped): not in the score")
-    write_survivors(rows, total, survivors, score)
-    print(f"\nsurvivors: {(HERE / 'survivors.md').relative_to(ROOT)}")
+    print(f"\nsurvivors: {(HERE / 'survivors').relative_to(ROOT)}/<group>.md")
     if total["total"] == 0 or any(c["total"] == 0 for _, c in rows):
         print("some module has no results: run the groups first")
         return 1
     return 0 if score(total) >= min_score else 1
 
 
-def write_survivors(rows, total, survivors, score) -> None:
-    out = ["# Mutation testing: survivors", "",
+def write_survivors(group: str, rows, total, survivors) -> None:
+    out = [f"# Mutation testing: the `{group}` group's survivors", "",
            "Written by `python tests/mutation/run.py` (see its docstring and the README's "
            "Testing section); do not "
            "edit by hand. A killed or timed-out mutant counts as caught. \"no tests\": no "
@@ -459,7 +466,9 @@ def write_survivors(rows, total, survivors, score) -> None:
     if total["not run"]:
         out += ["", f"{total['not run']} mutants were not run (the run stopped before them) "
                 "and are not in the table."]
-    skipped = load_config()["run"].get("not_mutated", [])
+    modules = {m for m, _ in rows}
+    skipped = [e for e in load_config()["run"].get("not_mutated", [])
+               if e["function"].split(":")[0] in modules]
     if skipped:
         out += ["", "Not mutated (code that runs only at import time, where mutmut cannot "
                 "switch a mutant on):", ""]
@@ -472,7 +481,9 @@ def write_survivors(rows, total, survivors, score) -> None:
                 f"Equivalent: {reason}" if reason else "Not explained yet: add a test that "
                 "kills it, or an entry in `equivalent.toml`.", "",
                 "```diff", diff.strip(), "```", ""]
-    (HERE / "survivors.md").write_text("\n".join(out))
+    folder = HERE / "survivors"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{group}.md").write_text("\n".join(out))
 
 
 def main(argv=None) -> int:
