@@ -21,7 +21,8 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import scan_index_map
-from .boundaries import row_boundaries
+from .boundaries import WEAK_STRENGTH, row_boundaries
+from .diagonal import diagonal_layouts
 from .layouts import (MAX_ASPECT, MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine,
                       layouts_of, open_arguments, shapes_of)
 from .result import ScanDetection
@@ -141,16 +142,49 @@ def _by_boundaries(seen, count, decision):
     """(Boundaries, decision): the row length from the row boundaries among
     those that explain every frame, and the winding decided among the
     layouts of that length; or the given decision, its refusal noting what
-    the boundaries showed."""
+    the boundaries showed.
+
+    The winding is decided by the vertical neighbours, or where they leave
+    it open (a lattice can make them as unlike as unrelated frames) by the
+    best diagonal ones (:mod:`.diagonal`).  A snake's wrap column names its
+    hysteresis: then the layout of that hysteresis is also taken if it fits
+    its vertical neighbours best of that length (a lattice can make a shift
+    by its period fit nearly as well, so that no margin is clear), and never
+    one the wrap contradicts."""
     widths = [w for w in range(MIN_ROW_LENGTH, count // MIN_ROWS + 1)
               if count % w == 0 and max(w, count // w) <= MAX_ASPECT * min(w, count // w)]
     bounds = row_boundaries(seen.z, widths)
-    if bounds.width is not None:
-        within = decide(layouts_of(seen.z, [(count // bounds.width, bounds.width)]),
-                        seen.weights, seen.floor)
-        if within.clear:
-            return bounds, within
-    return None, decision._replace(why=decision.why + f"; row boundaries: {bounds.why}")
+    weak = bounds.width is None
+    if weak:
+        # Weaker boundaries count only if that row length's own layouts
+        # then decide clearly (vertical or diagonal neighbours), no wrap
+        # column's word taken instead.
+        bounds = row_boundaries(seen.z, widths, WEAK_STRENGTH)
+        if bounds.width is None:
+            return None, decision._replace(why=decision.why + f"; row boundaries: {bounds.why}")
+    shape = (count // bounds.width, bounds.width)
+    wrap = bounds.hysteresis
+
+    def agrees(layout):
+        return wrap is None or (layout.winding == "x" and layout.hysteresis == wrap)
+
+    within = decide(layouts_of(seen.z, [shape]), seen.weights, seen.floor)
+    if within.clear and agrees(within.best):
+        return bounds, within
+    if wrap is not None and not weak and not within.clear and agrees(within.best):
+        return bounds, within._replace(clear=True)
+    diagonal = decide(diagonal_layouts(seen.z, shape), seen.weights, seen.floor)
+    if diagonal.clear and agrees(diagonal.best) and not (within.clear
+                                                         and within.best != diagonal.best):
+        return bounds._replace(why=bounds.why + "; winding from the best diagonal neighbours "
+                                                f"({account(diagonal.best)})"), \
+            within._replace(best=next(t for t in layouts_of(seen.z, [shape])
+                                      if (t.winding, t.hysteresis) ==
+                                      (diagonal.best.winding, diagonal.best.hysteresis)),
+                            rival=None, margin=diagonal.margin, clear=True)
+    return None, decision._replace(
+        why=decision.why + f"; row boundaries: {bounds.why}, but of that length "
+                           f"{account(within.best)} is not clearly the best")
 
 
 def _refuse(found, what):
