@@ -59,6 +59,7 @@ class Boundaries(NamedTuple):
     agree: float  # share of rows whose boundary stands out the same way
     why: str  # what was found, for evidence and refusals
     hysteresis: int | None = None  # a snake's hysteresis named by its wrap column
+    wrap: float = 0.0  # how far that wrap column stands out, in standard errors
 
 
 def _column_t(contrast):
@@ -95,8 +96,9 @@ def _strength(step, width):
 
 
 def _snake(step, width, strength=STRENGTH):
-    """(hysteresis or None, weakest |t| of the turns, weakest agreement) when
-    rows of ``width`` frames show a snake's boundaries; None otherwise.
+    """(hysteresis, weakest |t| of the turns, weakest agreement, |t| of the
+    wrap column) when rows of ``width`` frames show a snake's boundaries;
+    None otherwise.
 
     Each parity of rows on its own: the turn (last column) stands out in
     both; in the odd rows nothing else does, in the even rows at most one
@@ -115,15 +117,17 @@ def _snake(step, width, strength=STRENGTH):
         turns.append(abs(float(t[-1])))
         agrees.append(agree)
         wraps.append(loud)
+        if parity == 0:
+            even = t
     if wraps[1].size or wraps[0].size > 1:
         return None
     if not wraps[0].size:
-        return 0, min(turns), min(agrees)
+        return 0, min(turns), min(agrees), 0.0
     e = int(wraps[0][0])  # the jump from frame e to e + 1 of a reversed row
     h = e + 1 if e + 1 <= hmax else e + 1 - width
     if not -hmax <= h <= hmax or h == 0:
         return None
-    return h, min(turns), min(agrees)
+    return h, min(turns), min(agrees), abs(float(even[e]))
 
 
 def row_boundaries(z, widths, strength=STRENGTH):
@@ -136,20 +140,23 @@ def row_boundaries(z, widths, strength=STRENGTH):
     step = ((zt[1:] - zt[:-1]) ** 2).sum(axis=1)  # frame i to frame i + 1
     found = []
     for w in sorted(widths):
+        # A snake's wrap column first: a fly-back reading would take it
+        # for a column that merely stands out less than the turn.
+        snake = _snake(step, w, strength)
+        if snake is not None and snake[0]:
+            found.append((w, *snake))
+            continue
         t, agree, other = _strength(step, w)
         # Only the last column may stand out: another one that does is a
         # boundary too (two rows in one, or a snake's turns alternating).
         if abs(t) >= strength and agree >= AGREE and other < max(OTHER, abs(t) / 2):
-            found.append((w, abs(t), agree, None))
-            continue
-        snake = _snake(step, w, strength)
-        if snake is not None:
-            h, t, agree = snake
-            found.append((w, t, agree, h))
+            found.append((w, None, abs(t), agree, 0.0))
+        elif snake is not None:
+            found.append((w, *snake))
     if not found:
         return Boundaries(None, 0.0, 0.0, "no row length shows its boundaries in every row")
-    w, t, agree, h = found[0]
-    others = [v for v, _, _, _ in found[1:] if v % w]
+    w, h, t, agree, wrap = found[0]
+    others = [f[0] for f in found[1:] if f[0] % w]
     if others:
         return Boundaries(None, t, agree, f"rows of {w} and of {others[0]} frames both show "
                                           "boundaries in every row")
@@ -159,7 +166,7 @@ def row_boundaries(z, widths, strength=STRENGTH):
         return Boundaries(w, t, agree, why)
     if h:
         why += (f" of each parity, and the reversed rows wrap after {h if h > 0 else w + h} "
-                f"frame(s) (a snake with hysteresis {h})")
+                f"frame(s) (a snake with hysteresis {h}, by {wrap:.1f} standard errors)")
     else:
         why += " of each parity"
-    return Boundaries(w, t, agree, why, h if h else None)
+    return Boundaries(w, t, agree, why, h if h else None, wrap)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import scan_index_map
-from .boundaries import WEAK_STRENGTH, row_boundaries
+from .boundaries import STRENGTH, WEAK_STRENGTH, row_boundaries
 from .diagonal import diagonal_layouts
 from .layouts import (MAX_ASPECT, MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine,
                       layouts_of, open_arguments, shapes_of)
@@ -169,22 +169,49 @@ def _by_boundaries(seen, count, decision):
         return wrap is None or (layout.winding == "x" and layout.hysteresis == wrap)
 
     within = decide(layouts_of(seen.z, [shape]), seen.weights, seen.floor)
+    found = None
     if within.clear and agrees(within.best):
-        return bounds, within
-    if wrap is not None and not weak and not within.clear and agrees(within.best):
-        return bounds, within._replace(clear=True)
-    diagonal = decide(diagonal_layouts(seen.z, shape), seen.weights, seen.floor)
-    if diagonal.clear and agrees(diagonal.best) and not (within.clear
-                                                         and within.best != diagonal.best):
-        return bounds._replace(why=bounds.why + "; winding from the best diagonal neighbours "
-                                                f"({account(diagonal.best)})"), \
-            within._replace(best=next(t for t in layouts_of(seen.z, [shape])
-                                      if (t.winding, t.hysteresis) ==
-                                      (diagonal.best.winding, diagonal.best.hysteresis)),
-                            rival=None, margin=diagonal.margin, clear=True)
-    return None, decision._replace(
-        why=decision.why + f"; row boundaries: {bounds.why}, but of that length "
-                           f"{account(within.best)} is not clearly the best")
+        found = bounds, within
+    elif wrap is not None and (not weak or bounds.wrap >= STRENGTH) and not within.clear \
+            and agrees(within.best):
+        found = bounds, within._replace(clear=True)
+    else:
+        diagonal = decide(diagonal_layouts(seen.z, shape), seen.weights, seen.floor)
+        if diagonal.clear and agrees(diagonal.best) and not (
+                within.clear and within.best != diagonal.best):
+            best = next(t for t in layouts_of(seen.z, [shape])
+                        if (t.winding, t.hysteresis) ==
+                        (diagonal.best.winding, diagonal.best.hysteresis))
+            found = (bounds._replace(why=bounds.why + "; winding from the best diagonal "
+                                                      f"neighbours ({account(diagonal.best)})"),
+                     within._replace(best=best, rival=None, margin=diagonal.margin,
+                                     clear=True))
+    if found is None:
+        return None, decision._replace(
+            why=decision.why + f"; row boundaries: {bounds.why}, but of that length "
+                               f"{account(within.best)} is not clearly the best")
+    # A wrap column rules the half rows out: a snake of rows half as long
+    # would wrap in every row of this length, not in every other one.
+    half = _half_rows_fit(seen.z, count, found[1].best) if wrap is None else None
+    if half is not None:
+        return None, decision._replace(
+            why=decision.why + f"; row boundaries: {bounds.why}, but rows half as long fit "
+                               f"better ({account(half)}: a snake whose turns at one end "
+                               "do not stand out?)")
+    return found
+
+
+def _half_rows_fit(z, count, best):
+    """A layout of rows half as long as ``best``'s that fits its vertical
+    neighbours better, or None.  A snake whose turns at one end do not
+    stand out shows boundaries every two rows only; its own rows should
+    then fit better than the pairs of rows."""
+    width = best.shape[1]
+    if width % 2 or width // 2 < MIN_ROW_LENGTH:
+        return None
+    halves = layouts_of(z, [(count // (width // 2), width // 2)])
+    better = min(halves, key=lambda t: t.mismatch)
+    return better if better.mismatch < best.mismatch else None
 
 
 def _refuse(found, what):
