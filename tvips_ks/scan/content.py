@@ -11,8 +11,12 @@ two rows, apart) and from the divisors of the number of scan frames; every
 fly-back and snake layout of those lengths, and of the lengths one shorter
 and one longer, is scored by how well vertical neighbours agree
 (:mod:`.layouts`), and one that explains every scan frame is preferred.
-The best must win clearly, or the method refuses and names the two best
-layouts with the arguments that give them.
+The best must win clearly; where it does not (a crystal lattice can make
+diagonal neighbours more alike than vertical ones), the row boundaries
+(:mod:`.boundaries`) may still give the row length, and the vertical or
+else the best diagonal neighbours (:mod:`.diagonal`) the winding of that
+length.  Otherwise the method refuses and names the two best layouts with
+the arguments that give them.
 """
 
 from __future__ import annotations
