@@ -11,8 +11,12 @@ two rows, apart) and from the divisors of the number of scan frames; every
 fly-back and snake layout of those lengths, and of the lengths one shorter
 and one longer, is scored by how well vertical neighbours agree
 (:mod:`.layouts`), and one that explains every scan frame is preferred.
-The best must win clearly, or the method refuses and names the two best
-layouts with the arguments that give them.
+The best must win clearly; where it does not (a crystal lattice can make
+diagonal neighbours more alike than vertical ones), the row boundaries
+(:mod:`.boundaries`) may still give the row length, and the vertical or
+else the best diagonal neighbours (:mod:`.diagonal`) the winding of that
+length.  Otherwise the method refuses and names the two best layouts with
+the arguments that give them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import numpy as np
 
 from ..errors import ScanDetectionError
 from .arrange import scan_index_map
-from .boundaries import row_boundaries
+from .boundaries import STRENGTH, WEAK_STRENGTH, row_boundaries
+from .diagonal import diagonal_layouts
 from .layouts import (MAX_ASPECT, MIN_ROW_LENGTH, MIN_ROWS, account, decide, examine,
                       layouts_of, open_arguments, shapes_of)
 from .result import ScanDetection
@@ -141,16 +146,76 @@ def _by_boundaries(seen, count, decision):
     """(Boundaries, decision): the row length from the row boundaries among
     those that explain every frame, and the winding decided among the
     layouts of that length; or the given decision, its refusal noting what
-    the boundaries showed."""
+    the boundaries showed.
+
+    The winding is decided by the vertical neighbours, or where they leave
+    it open (a lattice can make them as unlike as unrelated frames) by the
+    best diagonal ones (:mod:`.diagonal`).  A snake's wrap column names its
+    hysteresis: then the layout of that hysteresis is also taken if it fits
+    its vertical neighbours best of that length (a lattice can make a shift
+    by its period fit nearly as well, so that no margin is clear), and never
+    one the wrap contradicts."""
     widths = [w for w in range(MIN_ROW_LENGTH, count // MIN_ROWS + 1)
               if count % w == 0 and max(w, count // w) <= MAX_ASPECT * min(w, count // w)]
     bounds = row_boundaries(seen.z, widths)
-    if bounds.width is not None:
-        within = decide(layouts_of(seen.z, [(count // bounds.width, bounds.width)]),
-                        seen.weights, seen.floor)
-        if within.clear:
-            return bounds, within
-    return None, decision._replace(why=decision.why + f"; row boundaries: {bounds.why}")
+    weak = bounds.width is None
+    if weak:
+        # Weaker boundaries count only if that row length's own layouts
+        # then decide clearly (vertical or diagonal neighbours), no wrap
+        # column's word taken instead.
+        bounds = row_boundaries(seen.z, widths, WEAK_STRENGTH)
+        if bounds.width is None:
+            return None, decision._replace(why=decision.why + f"; row boundaries: {bounds.why}")
+    shape = (count // bounds.width, bounds.width)
+    wrap = bounds.hysteresis
+
+    def agrees(layout):
+        return wrap is None or (layout.winding == "x" and layout.hysteresis == wrap)
+
+    within = decide(layouts_of(seen.z, [shape]), seen.weights, seen.floor)
+    found = None
+    if within.clear and agrees(within.best):
+        found = bounds, within
+    elif wrap is not None and (not weak or bounds.wrap >= STRENGTH) and not within.clear \
+            and agrees(within.best):
+        found = bounds, within._replace(clear=True)
+    else:
+        diagonal = decide(diagonal_layouts(seen.z, shape), seen.weights, seen.floor)
+        if diagonal.clear and agrees(diagonal.best) and not (
+                within.clear and within.best != diagonal.best):
+            best = next(t for t in layouts_of(seen.z, [shape])
+                        if (t.winding, t.hysteresis) ==
+                        (diagonal.best.winding, diagonal.best.hysteresis))
+            found = (bounds._replace(why=bounds.why + "; winding from the best diagonal "
+                                                      f"neighbours ({account(diagonal.best)})"),
+                     within._replace(best=best, rival=None, margin=diagonal.margin,
+                                     clear=True))
+    if found is None:
+        return None, decision._replace(
+            why=decision.why + f"; row boundaries: {bounds.why}, but of that length "
+                               f"{account(within.best)} is not clearly the best")
+    # A wrap column rules the half rows out: a snake of rows half as long
+    # would wrap in every row of this length, not in every other one.
+    half = _half_rows_fit(seen.z, count, found[1].best) if wrap is None else None
+    if half is not None:
+        return None, decision._replace(
+            why=decision.why + f"; row boundaries: {bounds.why}, but rows half as long fit "
+                               f"better ({account(half)}: a snake whose turns at one end "
+                               "do not stand out?)")
+    return found
+
+
+def _half_rows_fit(z, count, best):
+    """A layout of rows half as long as ``best``'s that fits its vertical
+    neighbours better, or None.  A snake whose turns at one end do not
+    stand out shows boundaries every two rows only; its own rows should
+    then fit better than the pairs of rows."""
+    width = best.shape[1]
+    if width % 2 or width // 2 < MIN_ROW_LENGTH:
+        return None
+    halves = layouts_of(z, [(count // (width // 2), width // 2)])
+    better = min(halves, key=lambda t: t.mismatch)
+    return better if better.mismatch < best.mismatch else None
 
 
 def _refuse(found, what):
