@@ -216,11 +216,21 @@ def test_annulus_is_between_the_radii():
     np.testing.assert_array_equal(tvips_ks.disk_mask((9, 11), 3.0, (4, 5)), distance <= 3.0)
 
 
-@pytest.mark.parametrize("radii", [(3, 3), (4, 2), (-1, 2), (float("nan"), 2), ("a", 2),
-                                   (20, 30)])
-def test_bad_annulus_is_refused(radii):
-    with pytest.raises(ArgumentError):
+@pytest.mark.parametrize("radii, words", [
+    ((3, 3), "inner_radius < outer_radius"), ((4, 2), "inner_radius < outer_radius"),
+    ((-1, 2), "inner_radius < outer_radius"), ((float("nan"), 2), "inner_radius < outer"),
+    (("a", 2), "must be numbers"), ((20, 30), "holds no pixel of a 9x11 frame")])
+def test_bad_annulus_is_refused(radii, words):
+    with pytest.raises(ArgumentError, match=words):
         tvips_ks.annulus_mask((9, 11), *radii)
+
+
+def test_annulus_off_the_frame_centre():
+    """Both disks follow the centre given, not the frame's."""
+    mask = tvips_ks.annulus_mask((9, 11), 1.0, 2.5, center=(2, 7))
+    yy, xx = np.mgrid[:9, :11]
+    distance = np.hypot(yy - 2, xx - 7)
+    np.testing.assert_array_equal(mask, (distance > 1.0) & (distance <= 2.5))
 
 
 @pytest.mark.parametrize("detector, words", [
@@ -480,13 +490,22 @@ def test_lazy_names_tell_different_images_apart(series, tmp_path):
         np.testing.assert_array_equal(both, np.stack([ds.virtual_image(ring),
                                                       ds.virtual_image(corner),
                                                       other.virtual_image(ring)]))
+    with tvips_ks.open(path, scan_shape=(6, 9)) as ds:
         roi = np.zeros((6, 9), bool)
         roi[0, :4] = True  # frames 0-3
         shifted = np.zeros((6, 9), bool)
-        shifted[1, -4:] = True  # frames 14-17 (fly-back order would be 9-12): the same counts
-        p, q = ds.virtual_diffraction(roi, lazy=True), ds.virtual_diffraction(shifted, lazy=True)
-        assert p.name != q.name
+        shifted[1, :4] = True  # frames 9-12: each shown once too, from another first frame
+        fewer = np.zeros((6, 9), bool)
+        fewer[0, :2] = True  # frames 0-1: the same first frame
+        p = ds.virtual_diffraction(roi, lazy=True)
+        names = {p.name, ds.virtual_diffraction(shifted, lazy=True).name,
+                 ds.virtual_diffraction(fewer, lazy=True).name}
+        assert len(names) == 3
         assert ds.virtual_diffraction(roi, lazy=True).name == p.name
+        both = __import__("dask.array").array.stack(
+            [p, ds.virtual_diffraction(shifted, lazy=True)]).compute()
+        np.testing.assert_array_equal(both, np.stack([ds.virtual_diffraction(roi),
+                                                      ds.virtual_diffraction(shifted)]))
     # another series of the same shapes, and the same file rewritten with other frames
     twin = Series(num_frames=FRAMES, frames_per_part=(25, 35), width=WIDTH, height=HEIGHT,
                   seed=10).write(tmp_path, "t")[0]
