@@ -621,9 +621,14 @@ def test_file_reader_passes_lazy_and_rechunking_on(tmp_path, scan_shape):
     assert not isinstance(lazy["data"], np.ndarray)
     # rechunking=False: one chunk per scan row
     assert lazy["data"].chunks[:2] == ((1, 1, 1, 1), (5,))
-    [lazy] = tvips_ks.rsciio.file_reader(path, scan_shape=scan_shape, lazy=True,
-                                         rechunking=False, winding_scan_axis="y")
-    assert lazy["data"].chunks[:2] == ((1, 1, 1, 1), (5,))
+    for wsa in (None, "y"):
+        [lazy] = tvips_ks.rsciio.file_reader(path, scan_shape=scan_shape, lazy=True,
+                                             rechunking=False, winding_scan_axis=wsa)
+        assert lazy["data"].chunks[:2] == ((1, 1, 1, 1), (5,))
+        # dask chunks as asked: two rows per chunk
+        [lazy] = tvips_ks.rsciio.file_reader(path, scan_shape=scan_shape, lazy=True,
+                                             rechunking=(2, 5, 4, 5), winding_scan_axis=wsa)
+        assert lazy["data"].chunks == ((2, 2), (5,), (4,), (5,))
 
 
 def _axes(signal):
