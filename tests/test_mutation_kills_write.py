@@ -280,6 +280,12 @@ def test_a_main_header_value_out_of_range_is_refused_by_its_argument_name(tmp_pa
     assert message.startswith(f"{name}=-1 does not fit"), message
 
 
+def test_a_frame_header_longer_than_the_main_header_can_state_is_refused_by_its_name(tmp_path):
+    # 60 bytes of core header plus 2**32 extra bytes: beyond the u4 field len_frame_header
+    message = _refused_kw(tmp_path / "d", frame_header_extra_bytes=2**32)
+    assert message.startswith(f"len_frame_header={60 + 2**32} does not fit"), message
+
+
 def test_pixels_of_another_type_are_refused_with_the_sizes_the_format_has(tmp_path):
     with pytest.raises(tvips_ks.ArgumentError) as info:
         tvips_ks.save(tmp_path / "f.tvips", np.zeros((1, 2, 2), np.float32))
