@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import os
 import struct
+import sys
 
 import numpy as np
 import pytest
@@ -744,7 +745,8 @@ def test_part_table_offsets_equality_and_refusals(tmp_path):
         build_part_table(paths, layout)
     with pytest.warns(TruncatedRecordWarning) as caught:
         tvips_ks.open(paths[0], permissive=True).close()
-    assert [w.filename for w in caught] == [__file__]  # the warning points at the caller
+    if "mutmut" not in sys.modules:  # mutmut's trampolines add stack frames
+        assert [w.filename for w in caught] == [__file__]  # the warning points at the caller
     # nothing to read: the message says why
     paths[0].write_bytes(s.main_header_bytes())
     with pytest.raises(TruncatedRecordError, match="there is nothing after the main header"):
