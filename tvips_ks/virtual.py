@@ -41,11 +41,8 @@ __all__ = ["virtual_image", "virtual_diffraction", "disk_mask", "annulus_mask", 
 #: Frames reduced at a time: one view of this many bytes per step (what numpy's own
 #: threaded pass uses), so memory is a step per thread however large the series.
 STEP_BYTES = 16 * 2**20
-#: Bytes per dask task of the lazy image; each task walks its range in steps, so its
-#: memory is a step's whatever this is.  Large, because on dask.distributed every task
-#: costs scheduler round trips (about 2 ms each on 2 busy cores): 256 MiB tasks came to
-#: 0.95x the threaded scheduler there, 128 MiB to 0.89-0.91x and 32 MiB to 0.75x.
-TASK_BYTES = 256 * 2**20
+#: Bytes per dask task of the lazy image; each task walks its range in steps.
+TASK_BYTES = 128 * 2**20
 
 
 def annulus_mask(frame_shape, inner_radius, outer_radius, center=None) -> np.ndarray:
