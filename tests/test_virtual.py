@@ -234,7 +234,7 @@ def test_annulus_off_the_frame_centre():
 
 
 @pytest.mark.parametrize("detector, words", [
-    (np.ones((HEIGHT, WIDTH + 1), bool), "the series'"),
+    (np.ones((HEIGHT, WIDTH + 1), bool), "the detector's frames are 6x8, the series' 6x7"),
     (np.ones(WIDTH, bool), r"\(h, w\) mask"),
     (np.ones((1, 1, HEIGHT, WIDTH), bool), r"\(h, w\) mask"),
     (np.ones((0, HEIGHT, WIDTH), bool), "empty"),
@@ -395,6 +395,10 @@ def test_one_step_needs_no_pool(series, monkeypatch):
         assert len(virtual._pieces(ds.table, 0, 10, virtual.STEP_BYTES)) == 1
         ds.virtual_image(threads=2)
     assert pools.sizes == []
+    with tvips_ks.open(path, scan_shape=(2, 10), scan_start_frame=20) as ds:  # across parts
+        assert len(virtual._pieces(ds.table, 20, 40, virtual.STEP_BYTES)) == 2
+        ds.virtual_image(threads=3)
+    assert pools.sizes == [2]  # two steps: two threads
 
 
 def test_virtual_diffraction_refuses_bad_thread_counts(series):
@@ -566,9 +570,13 @@ def test_wide_pixels(tmp_path, bits):
         mask = np.zeros((3, 4), bool)
         mask[1:, 2:] = True
         np.testing.assert_array_equal(ds.virtual_image(mask), data[..., mask].sum(axis=-1))
-        np.testing.assert_array_equal(ds.virtual_image(np.full((3, 4), 3)),
-                                      (data.astype(np.int64) * 3).sum(axis=(-2, -1))
-                                      if bits == 32 else (data * 3).sum(axis=(-2, -1)))
+        weights = np.full((3, 4), 3, dtype=np.int64)
+        # numpy's dtype of data * weights: int64 for uint32, float64 for uint64 (no int holds both)
+        wide = np.result_type(data, weights)
+        assert wide == (np.int64 if bits == 32 else np.float64)
+        image = ds.virtual_image(weights)
+        assert image.dtype == wide
+        np.testing.assert_array_equal(image, (data.astype(wide) * weights).sum(axis=(-2, -1)))
         roi = np.zeros((7, 9), bool)
         roi[2:5, 1:] = True
         for r in (None, roi):
