@@ -17,8 +17,8 @@ this file.  Each group runs mutmut in a work directory of its own,
 which tests call which function, then tries each mutant only against the tests that
 call the mutated function, ``--jobs`` mutants at a time.  Its verdicts are cached per
 function (keyed by the function's source), so a second run only tries mutants of
-functions that changed; survivors, mutants without tests and timeouts are always
-tried again, so that new tests count.
+functions that changed; survivors and mutants without tests left by an earlier run are
+tried again, so that new tests count, and so are timeouts.
 
 Mutation operators: mutmut's, except that prose strings (error messages, warnings:
 string literals holding whitespace) are not mutated.  Changing the wording of a
@@ -315,12 +315,16 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
     with open(log_path, "a") as log:
         log.write(f"\n\n===== run at {time.ctime()}\n")
         log.flush()
+        known = {m: c for codes in read_results(work, group["modules"]).values()
+                 for m, c in codes.items()}
         status = 0 if retry_only else mutmut(work, ["run", "--max-children", str(jobs)], log)
-        # survivors, mutants without a test and timeouts are tried again: tests added
-        # since the first pass may kill them (mutmut records new tests' coverage first),
-        # and a timeout on a busy machine may be a survivor or a kill
+        # survivors and mutants without a test from an earlier run are tried again: tests
+        # added since may kill them (mutmut records new tests' coverage first); this run's
+        # own survivors met today's tests already.  Timeouts are always tried again: on a
+        # busy machine a timeout may be a survivor or a kill.
         again = [m for codes in read_results(work, group["modules"]).values()
-                 for m, c in codes.items() if c in (0, 5, 33) or c in TIMEOUT]
+                 for m, c in codes.items()
+                 if c in TIMEOUT or (c in (0, 5, 33) and (retry_only or known.get(m) == c))]
         if status == 0 and again:
             log.write(f"\n===== retrying {len(again)} survivors and timeouts\n")
             log.flush()
