@@ -239,6 +239,8 @@ def pyproject_for(group: dict, common: list[str], run: dict) -> str:
     """The repository's pyproject.toml plus the group's [tool.mutmut] table."""
     text = (ROOT / "pyproject.toml").read_text()
     tests = list(dict.fromkeys(group["tests"] + common))
+    deselect = [d for d in run.get("deselect", []) + group.get("deselect", [])
+                if d.split("::")[0] in tests]
 
     def arr(items):
         return "[" + ", ".join(json.dumps(str(i)) for i in items) + "]"
@@ -247,7 +249,7 @@ def pyproject_for(group: dict, common: list[str], run: dict) -> str:
         f'source_paths = ["tvips_ks"]',
         f"only_mutate = {arr(group['modules'])}",
         f"pytest_add_cli_args_test_selection = "
-        f"{arr(tests + [a for d in group.get('deselect', []) for a in ('--deselect', d)])}",
+        f"{arr(tests + [a for d in deselect for a in ('--deselect', d)])}",
         # pytest's unraisableexception plugin runs gc.collect() five times at the end of
         # every session: ~0.4 s per mutant in a process that holds dask and every test
         # module, over 80 % of a mutant's cost (the tests themselves take milliseconds);
