@@ -208,10 +208,37 @@ def _subprocess_tests(group: dict):
     mm.collect_or_load_stats = collect_or_load_stats
 
 
+def _no_second_clean_run():
+    """Skip mutmut's clean run of the tests right after a full stats pass.
+
+    The stats pass has just run every test of the group on the unmutated code, and mutmut
+    stops when one fails; running them all again (a minute or more per group) proves
+    nothing more.  After an incremental stats pass (a resumed run) the clean run stays."""
+    import mutmut.__main__ as mm
+    from mutmut.workers import isolation
+
+    passed = {"full": False}
+    collect = mm.run_stats_collection
+
+    def run_stats_collection(runner, tests=None):
+        collect(runner, tests)  # exits the process when a test fails
+        passed["full"] = passed["full"] or not tests
+
+    mm.run_stats_collection = run_stats_collection
+    for runner in isolation.MutantRunner.__subclasses__():
+        clean = runner.run_clean_tests
+
+        def run_clean_tests(self, tests, _clean=clean):
+            return 0 if passed["full"] else _clean(self, tests)
+
+        runner.run_clean_tests = run_clean_tests
+
+
 def mutmut_main(argv: list[str]) -> None:
     """``run.py _mutmut ARGS``: mutmut's command line, with the operator choice above."""
     _patched_operators()
     _fast_tests_first()
+    _no_second_clean_run()
     group = os.environ.get("TVIPS_MUTATION_GROUP")
     if group:
         _subprocess_tests(load_config()["groups"][group])
