@@ -170,6 +170,29 @@ def _fast_tests_first():
         return submit(self, mutant_name, tests, cpu_time_limit, estimated_time)
 
     isolation.ForkServerRunner.submit = sorted_submit
+    _record_durations(isolation.ForkServerRunner)
+
+
+def _record_durations(runner):
+    """Each mutant's wall time, from its submission to its verdict, appended to
+    ``durations.jsonl`` in the work directory: what a kill and a survivor cost."""
+    submit, wait = runner.submit, runner.wait_for_result
+    started: dict[str, float] = {}
+
+    def timed_submit(self, mutant_name, *args, **kwargs):
+        started[mutant_name] = time.monotonic()
+        return submit(self, mutant_name, *args, **kwargs)
+
+    def timed_wait(self, *args, **kwargs):
+        result = wait(self, *args, **kwargs)
+        began = started.pop(result.mutant_name, None)
+        if began is not None:
+            with open("durations.jsonl", "a") as f:
+                f.write(json.dumps({"mutant": result.mutant_name, "exit": result.exit_code,
+                                    "wall": round(time.monotonic() - began, 3)}) + "\n")
+        return result
+
+    runner.submit, runner.wait_for_result = timed_submit, timed_wait
 
 
 def _subprocess_tests(group: dict):
