@@ -76,8 +76,10 @@ NO_TESTS = {5, 33}
 # calls a timeout but is what a worker that failed to start (say, an import that
 # raised) exits with: that is not a kill
 TIMEOUT = {-24, 24, 152, 36}
+# a mutant explained as equivalent, not run (see _equivalent_mutants); a survivor in the score
+SKIPPED = 34
 STATUS = {0: "survived", 1: "killed", 3: "killed", 5: "no tests", 33: "no tests",
-          34: "skipped", 35: "suspicious", 36: "timeout", 37: "type check", None: "not run",
+          34: "equivalent, not run", 35: "suspicious", 36: "timeout", 37: "type check", None: "not run",
           -24: "timeout", 24: "timeout", 152: "timeout", 255: "worker failed", -11: "crashed", -6: "crashed", -7: "crashed",
           -9: "crashed", 2: "interrupted"}
 
@@ -155,18 +157,117 @@ def _patched_operators():
     file_mutation.mutation_operators = ops
 
 
+KILLERS = "killers.jsonl"  # in the group's work directory: which test killed which mutant
+
+
+def _record_killers():
+    """In each mutant's process, note the first test that failed (the one that killed it)."""
+    from mutmut.runners.harness import PytestRunner
+
+    path = os.path.abspath(KILLERS)  # taken before run_tests moves into mutants/
+    run_tests = PytestRunner.run_tests
+
+    class FirstFailure:
+        nodeid = None
+
+        def pytest_runtest_logreport(self, report):
+            if report.failed and self.nodeid is None:
+                self.nodeid = report.nodeid
+
+    def recording_run_tests(self, *, mutant_name, tests):
+        if not mutant_name:
+            return run_tests(self, mutant_name=mutant_name, tests=tests)
+        seen = FirstFailure()
+        execute = self.execute_pytest
+        self.execute_pytest = lambda params, **kw: execute(
+            params, **{**kw, "plugins": [*kw.get("plugins", []), seen]})
+        try:
+            code = run_tests(self, mutant_name=mutant_name, tests=tests)
+        finally:
+            del self.execute_pytest
+        if seen.nodeid:
+            with open(path, "a") as f:  # one short line per kill: appends do not interleave
+                f.write(json.dumps({"mutant": mutant_name, "test": seen.nodeid}) + "\n")
+        return code
+
+    PytestRunner.run_tests = recording_run_tests
+
+
+def _killers_by_function() -> dict[str, Counter]:
+    """``{mangled function name: Counter(test id)}`` of the kills recorded so far."""
+    found: dict[str, Counter] = defaultdict(Counter)
+    try:
+        with open(KILLERS) as f:  # the parent stays in the work directory
+            for line in f:
+                try:
+                    kill = json.loads(line)
+                except json.JSONDecodeError:  # a line cut short by an interrupted run
+                    continue
+                found[kill["mutant"].partition("__mutmut_")[0]][kill["test"]] += 1
+    except FileNotFoundError:
+        pass
+    return found
+
+
+def _equivalent_mutants():
+    """A test of ``mutant name -> bool``: the mutant is explained in ``equivalent.toml``.
+
+    Such a mutant changes no behaviour, so no test can kill it, and trying it costs every
+    test that calls its function (10-20 s of CPU each): it is not run but recorded as
+    skipped (mutmut's exit code 34), and counted as a surviving equivalent mutant.  Its
+    diff is matched against the entries as the report matches survivors, so an entry
+    that no longer fits the code lets the mutant run.  ``run.py --rerun-equivalent``
+    runs them all."""
+    if os.environ.get("TVIPS_MUTATION_RERUN_EQUIVALENT"):
+        return lambda mutant_name: False
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    equivalents = load_equivalents()
+    explained = {(e["module"], e["function"]) for e in equivalents}
+
+    def skip(mutant_name: str) -> bool:
+        module = mutant_name.partition("__mutmut_")[0].rsplit(".", 1)[0].replace(".", "/") + ".py"
+        if (module, function_of(mutant_name)) not in explained:
+            return False
+        try:
+            diff = get_diff_for_mutant(mutant_name)
+        except Exception:  # cannot tell: run it
+            return False
+        return equivalence(module, mutant_name, diff, equivalents) is not None
+
+    return skip
+
+
 def _fast_tests_first():
-    """Hand each mutant its tests fastest first, as mutmut's fork runner does (its fork
-    server runner keeps mutmut's set order): pytest stops at the first failure, so a
-    mutant that some quick test kills costs only that test."""
+    """Hand each mutant its tests in the order most likely to kill it soon: first the
+    tests that killed other mutants of the same function (most kills first), then the
+    rest fastest first.  pytest stops at the first failure, so a mutant that a test
+    kills costs only the tests before it; mutants of one function mostly fall to the
+    same few tests.  (mutmut's fork server runner would keep its set order.)"""
     from mutmut.state import state
     from mutmut.workers import isolation
 
     submit = isolation.ForkServerRunner.submit
+    skip_equivalent = _equivalent_mutants()
+    killers: dict[str, Counter] = {}
+    read_at = {"size": -1}
 
     def sorted_submit(self, mutant_name, tests, cpu_time_limit, estimated_time):
+        if skip_equivalent(mutant_name):
+            self._no_tests_results.append(
+                isolation.MutantResult(mutant_name=mutant_name, exit_code=SKIPPED, duration=0.0))
+            return
+        try:
+            size = os.path.getsize(KILLERS)
+        except OSError:
+            size = 0
+        if size != read_at["size"]:  # a kill was recorded since
+            killers.clear()
+            killers.update(_killers_by_function())
+            read_at["size"] = size
+        kills = killers.get(mutant_name.partition("__mutmut_")[0], Counter())
         durations = state().duration_by_test
-        tests = sorted(tests, key=lambda t: (durations.get(t, 0.0), t))
+        tests = sorted(tests, key=lambda t: (-kills.get(t, 0), durations.get(t, 0.0), t))
         return submit(self, mutant_name, tests, cpu_time_limit, estimated_time)
 
     isolation.ForkServerRunner.submit = sorted_submit
@@ -261,6 +362,7 @@ def mutmut_main(argv: list[str]) -> None:
     """``run.py _mutmut ARGS``: mutmut's command line, with the operator choice above."""
     _patched_operators()
     _fast_tests_first()
+    _record_killers()
     _no_second_clean_run()
     group = os.environ.get("TVIPS_MUTATION_GROUP")
     if group:
@@ -350,6 +452,23 @@ def read_results(work: Path, modules: list[str]) -> dict[str, dict[str, int | No
     return out
 
 
+def _forget_skipped(work: Path, modules: list[str]) -> list[str]:
+    """Mark mutants skipped as equivalent as not run: each run decides again, against
+    the entries of equivalent.toml as they are now, whether to skip them."""
+    forgotten = []
+    for module in modules:
+        meta = work / "mutants" / (module + ".meta")
+        if not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        codes = data.get("exit_code_by_key", {})
+        if SKIPPED in codes.values():
+            forgotten += [m for m, c in codes.items() if c == SKIPPED]
+            data["exit_code_by_key"] = {m: (None if c == SKIPPED else c) for m, c in codes.items()}
+            meta.write_text(json.dumps(data, indent=4))
+    return forgotten
+
+
 def mutmut(work: Path, args: list[str], log) -> int:
     cmd = [sys.executable, str(Path(__file__).resolve()), "_mutmut", *args]
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TVIPS_MUTATION_GROUP=work.name)
@@ -367,6 +486,7 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
     with open(log_path, "a") as log:
         log.write(f"\n\n===== run at {time.ctime()}\n")
         log.flush()
+        forgotten = set(_forget_skipped(work, group["modules"]))
         known = {m: c for codes in read_results(work, group["modules"]).values()
                  for m, c in codes.items()}
         status = 0 if retry_only else mutmut(work, ["run", "--max-children", str(jobs)], log)
@@ -376,7 +496,8 @@ def run_group(name: str, group: dict, common: list[str], run: dict, jobs: int,
         # busy machine a timeout may be a survivor or a kill.
         again = [m for codes in read_results(work, group["modules"]).values()
                  for m, c in codes.items()
-                 if c in TIMEOUT or (c in (0, 5, 33) and (retry_only or known.get(m) == c))]
+                 if c in TIMEOUT or (c in (0, 5, 33) and (retry_only or known.get(m) == c))
+                 or (retry_only and m in forgotten)]
         if status == 0 and again:
             log.write(f"\n===== retrying {len(again)} survivors and timeouts\n")
             log.flush()
@@ -562,8 +683,13 @@ def main(argv=None) -> int:
                              "again (after adding tests), not the mutants not run yet")
     parser.add_argument("--report", action="store_true",
                         help="do not run mutmut, only report the results so far")
+    parser.add_argument("--rerun-equivalent", action="store_true",
+                        help="also run the mutants explained in equivalent.toml (by default "
+                             "they are skipped and counted as surviving equivalents)")
     parser.add_argument("--min-score", type=float, default=95.0)
     args = parser.parse_args(argv)
+    if args.rerun_equivalent:
+        os.environ["TVIPS_MUTATION_RERUN_EQUIVALENT"] = "1"
     names = args.group or list(config["groups"])
     common = config["run"].get("common_tests", [])
     missing = [t for n in names for t in config["groups"][n]["tests"] + common
