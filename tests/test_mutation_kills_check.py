@@ -241,3 +241,34 @@ def test_problems_come_in_the_order_of_the_kinds_not_of_the_parts(tmp_path):
     res = check_series(paths[0])
     assert [(p.kind, p.path) for p in res.problems] == [("stale-part", str(paths[2])),
                                                          ("empty-part", str(paths[1]))]
+
+
+@pytest.mark.parametrize("max_per_kind, built", [(None, 6), (0, 0), (1, 0), (2, 1), (3, 2),
+                                                 (7, 6)])
+def test_max_per_kind_bounds_the_messages_built_not_only_those_kept(tmp_path, monkeypatch,
+                                                                  max_per_kind, built):
+    """A series with millions of bad steps must not format millions of messages: with a
+    limit, only the problems kept are built.  Here one timestamp_ms out of range (added
+    alone) is followed by six steps back in time (added in bulk)."""
+    from tvips_ks.audit import check as check_module
+
+    t = [T0 * 1000 + 10_000 - 1000 * i for i in range(7)]  # each frame 1 s before the last
+    n = len(t)
+    frames = dict(counter=list(range(1, n + 1)), timestamp_s=[x // 1000 for x in t],
+                  timestamp_ms=[1200] + [x % 1000 for x in t[1:]], rotator_index=0)
+    path = tmp_path / "b_000.tvips"
+    path.write_bytes(Series(num_frames=n, width=3, height=2, seed=47,
+                            frames=frames).part_bytes()[0])
+    calls = []
+    problem = check_module._Locator.problem
+
+    def counting(self, kind, frame, field, message):
+        calls.append((kind, frame))
+        return problem(self, kind, frame, field, message)
+
+    monkeypatch.setattr(check_module._Locator, "problem", counting)
+    res = check_series(path, max_per_kind=max_per_kind)
+    assert len(calls) - 1 == built  # the out-of-range timestamp_ms is built once, first
+    kept = 1 + built if max_per_kind is None else min(max_per_kind, 1 + built)
+    assert len(res.problems) == kept
+    assert sum(res.omitted.values()) == 7 - kept
