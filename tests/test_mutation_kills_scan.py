@@ -540,3 +540,15 @@ def test_a_scan_past_the_last_frame_says_which_frames_it_needs():
 def test_scan_shapes_refused_say_why(shape, message):
     with pytest.raises(ArgumentError, match=message):
         ScanOptions.from_arguments(shape)
+
+
+@pytest.mark.parametrize("shape", [[[1], [1, 2]], [(2, 3), (4,)], ((2,), [3, 4])])
+def test_a_ragged_scan_shape_is_refused_as_a_shape_not_as_an_empty_one(shape):
+    """numpy cannot even count the axes of a ragged nesting; it raised numpy's ValueError
+    before the library's own error."""
+    from tvips_ks.scan.options import as_shape
+
+    with pytest.raises(ArgumentError, match=r"scan_shape must be a tuple of positive "
+                                            r"integers, got \[|scan_shape must be a tuple of "
+                                            r"positive integers, got \("):
+        as_shape(shape)

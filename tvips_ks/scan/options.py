@@ -36,14 +36,14 @@ def as_int(value, name):
 
 def as_shape(scan_shape) -> tuple[int, ...]:
     """A scan shape as a tuple of positive ints (a list or 1-D array also does)."""
-    if isinstance(scan_shape, (str, bytes)) or np.ndim(scan_shape) == 0:
+    try:  # a str is 0-d to numpy, as a number is
+        ndim = np.ndim(scan_shape)
+        dims = tuple(np.asarray(scan_shape, dtype=object).ravel()) if ndim == 1 else None
+    except (TypeError, ValueError):  # ragged nesting, or an object numpy cannot read
+        ndim = dims = None
+    if ndim == 0:
         raise ArgumentError(f"scan_shape must be a tuple of positive integers or 'auto', "
                             f"got {scan_shape!r}")
-    try:
-        dims = tuple(np.atleast_1d(np.asarray(scan_shape, dtype=object)).ravel()) \
-            if np.ndim(scan_shape) <= 1 else None
-    except (TypeError, ValueError):
-        dims = None
     if dims is None:
         raise ArgumentError(f"scan_shape must be a tuple of positive integers, got "
                             f"{scan_shape!r}")
