@@ -3,6 +3,7 @@ unpinned (issue 19; see tests/mutation/survivors/).  Expected values are worked 
 hand from the rule each function states."""
 
 import mmap
+import os
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import tvips_ks
 from builders import Series
 from tvips_ks import arrays
-from tvips_ks.io.chunks import nav_blocks
+from tvips_ks.io.chunks import block_frames, nav_blocks
 from tvips_ks.io import daskio, views
 from tvips_ks.io.views import view_chunks
 
@@ -294,3 +295,87 @@ def test_a_scan_row_inside_one_part_is_a_view_of_its_file(scan_5x6, winding, row
         got = ds.data[row]
     assert isinstance(base_of(got), mmap.mmap)
     np.testing.assert_array_equal(got, expected.reshape(30, 6, 8)[list(frames)])
+
+
+@pytest.mark.parametrize("index, block, expected", [
+    (np.arange(12).reshape(3, 4), (slice(0, 2), slice(0, 4)), (0, 8)),      # from frame 0
+    (np.arange(12).reshape(3, 4), (slice(1, 3), slice(0, 4)), (4, 12)),     # whole rows
+    (np.arange(12).reshape(3, 4), (slice(2, 3), slice(1, 3)), (9, 11)),     # part of a row
+    (np.arange(5, 9).reshape(1, 4), (slice(0, 1), slice(0, 4)), (5, 9)),
+    (np.arange(12).reshape(3, 4), (slice(0, 1), slice(3, 4)), (3, 4)),      # one frame
+    (np.array([[0]]), (slice(0, 1), slice(0, 1)), (0, 1)),
+])
+def test_a_contiguous_block_is_read_as_a_range_of_frames(index, block, expected):
+    """A block whose frames follow each other in the file is a (start, stop) range, read
+    as one view of the file (zero-copy unless it crosses parts), from frame 0 on too."""
+    got = block_frames(index, block)
+    assert type(got) is tuple and got == expected
+    assert all(type(v) is int for v in got)
+
+
+@pytest.mark.parametrize("index, block", [
+    (np.arange(12).reshape(3, 4), (slice(0, 2), slice(0, 2))),   # two pieces of rows
+    (np.array([[3, 2, 1, 0]]), (slice(0, 1), slice(0, 4))),       # a reversed row
+    (np.array([[-1, -1, 0, 1]]), (slice(0, 1), slice(0, 4))),     # padding before frame 0
+    (np.array([[0, 1, 1, 2]]), (slice(0, 1), slice(0, 4))),       # a repeated frame
+    (np.array([[0, 2, 4, 6]]), (slice(0, 1), slice(0, 4))),       # every other frame
+])
+def test_any_other_block_is_read_as_its_list_of_frames(index, block):
+    got = block_frames(index, block)
+    assert isinstance(got, np.ndarray)
+    np.testing.assert_array_equal(got, index[block].ravel())
+    assert not np.shares_memory(got, index)  # the plan keeps no view into the scan map
+
+
+# -- the preadv path of read_frames (io/gather.py) -----------------------------------------
+
+def _saved(tmp_path, n, h, w, seed=5):
+    data = np.random.default_rng(seed).integers(0, 2**16, (n, h, w), dtype=np.uint16)
+    paths = tvips_ks.save(tmp_path / "p.tvips", data)
+    return data, tvips_ks.open(paths[0]).table
+
+
+@pytest.mark.parametrize("n", [1, 2, 1500])
+def test_a_run_of_frames_with_headers_is_read_without_a_fallback_map(tmp_path, monkeypatch,
+                                                                    n):
+    """The headers between consecutive images go into a scratch buffer of the same preadv
+    call (at most IOV_MAX buffers a call: a run of 1500 records is cut), so nothing is
+    short and the mapped fallback for a shrunk file is never needed."""
+    from tvips_ks.io import gather
+
+    data, table = _saved(tmp_path, n, 2, 3)
+    assert table.layout.len_frame_header > 0
+
+    def no_map(*args, **kwargs):
+        raise AssertionError("preadv came back short: the fallback map was used")
+
+    monkeypatch.setattr(gather, "map_records", no_map)
+    wanted = np.arange(n)
+    np.testing.assert_array_equal(gather.read_frames(table, wanted), data[wanted])
+
+
+def test_frames_of_several_mib_are_read_in_runs(tmp_path):
+    """Records over 2 MiB: a preadv call holds at most PREAD_BYTES, so runs are cut by
+    bytes as well as by buffers (a fractional cut would not be a frame count)."""
+    from tvips_ks.io import gather
+
+    data, table = _saved(tmp_path, 3, 1024, 1100)
+    wanted = np.array([2, 0, 1, 1])
+    np.testing.assert_array_equal(gather.read_frames(table, wanted), data[wanted])
+
+
+def test_parts_are_opened_close_on_exec(tmp_path, monkeypatch):
+    """A descriptor left open across a fork in another thread must not leak into a child."""
+    from tvips_ks.io import gather
+
+    data, table = _saved(tmp_path, 4, 2, 3)
+    flags = []
+    real = os.open
+
+    def recording(path, flag, *args, **kwargs):
+        flags.append(flag)
+        return real(path, flag, *args, **kwargs)
+
+    monkeypatch.setattr(gather.os, "open", recording)
+    np.testing.assert_array_equal(gather.read_frames(table, np.array([3, 1])), data[[3, 1]])
+    assert flags and all(f & os.O_CLOEXEC for f in flags)
