@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Mutation testing of tvips-ks's core with mutmut (issue 19).  Not part of CI.
 
-    pip install -e ".[test,mutation]"
+    pip install -e ".[test,mutation]" && npm ci   # the tests compare with the Kaitai JS reader
     python tests/mutation/run.py                 # every group; resumes where it stopped
     python tests/mutation/run.py --group check   # one group (repeatable option)
     python tests/mutation/run.py --fresh         # forget earlier results first
@@ -696,6 +696,9 @@ def main(argv=None) -> int:
                if not (ROOT / t.split("::")[0]).exists()]
     if missing:
         parser.error(f"test files in config.toml that do not exist: {missing}")
+    if not args.report and not (ROOT / "node_modules").is_dir():
+        parser.error("node_modules/ is missing: run `npm ci` first (the tests compare the "
+                     "readers with the Kaitai JavaScript one)")
     if not args.report:
         for name in names:
             run_group(name, config["groups"][name], common, config["run"], args.jobs,
