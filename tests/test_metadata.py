@@ -51,3 +51,20 @@ def test_the_datasets_binned_pixel_is_the_headers(tmp_path, bin_x, bin_y, expect
     assert ds.metadata.writer == "camera"
     assert ds.metadata.detector_pixel_size_nm == 15500
     assert ds.metadata.binned_pixel_size_nm == expected
+
+
+def test_a_users_calibration_puts_every_calibrated_axis_at_offset_0(tmp_path):
+    """A file written by tvips-ks (or HyperSpy) stores its signal offsets in offset_x and
+    offset_y; a pixel size the user gives replaces scale and offset alike, and a scan step
+    starts the scan axes at 0."""
+    path = Series(num_frames=6, main={"offset_x": 5, "offset_y": 7, "pixel_size_nm": 3},
+                  filler=FILLER_TVIPS_KS).write(tmp_path)[0]
+    with tvips_ks.open(path) as ds:
+        assert {a.name: a.offset for a in ds.metadata.signal_axes} == {"dy": 7.0, "dx": 5.0}
+    with tvips_ks.open(path, scan_shape=(2, 3), scan_step=((2.5, 3.0), "nm"),
+                       image_pixel_size="0.5 nm") as ds:
+        axes = {a.name: a for a in ds.metadata.axes}
+        assert [(axes[n].scale, axes[n].offset, axes[n].source) for n in ("y", "x")] == \
+            [(2.5, 0.0, "user"), (3.0, 0.0, "user")]
+        assert [(axes[n].scale, axes[n].offset, axes[n].units) for n in ("dy", "dx")] == \
+            [(0.5, 0.0, "nm")] * 2
