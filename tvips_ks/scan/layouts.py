@@ -297,10 +297,10 @@ def _needed(best, rival):
     return MARGIN_EXACT if best.left_over == 0 else MARGIN_LEFT_OVER
 
 
-def _possible(layout):
-    """Whether the method could take ``layout`` for a scan at all."""
-    rows, width = layout.shape
-    return width >= MIN_ROW_LENGTH and max(rows, width) <= MAX_ASPECT * min(rows, width)
+def _possible(best, other):
+    """Whether ``other``'s rows could be the scan's as far as their length
+    goes: longer than ``best``'s, or at least ``MIN_ROW_LENGTH`` frames."""
+    return other.shape[1] > best.shape[1] or other.shape[1] >= MIN_ROW_LENGTH
 
 
 def _rows_in_one(best, other, floor=0.0):
@@ -425,13 +425,14 @@ def decide(layouts, weights, floor=0.0):
     # neighbours: when a k times shorter row fits nearly as well, the longer
     # one may be k rows folded into one, and the content cannot tell.
     # Likewise a row k times longer that fits nearly as well: the winner may
-    # be a lattice's period, not a row.  Only a shape the method could
-    # detect counts (rows of at least MIN_ROW_LENGTH, at most MAX_ASPECT
-    # times longer than wide): the rows of a smooth specimen's scan cut in
-    # five fit nearly as well, yet are no scan it would ever take.
+    # be a lattice's period, not a row.  A shorter row counts only if the
+    # method could take it (at least MIN_ROW_LENGTH frames): a smooth
+    # specimen's rows cut in five fit nearly as well.  A longer one always
+    # counts, whatever its shape: the rows fitting unevenly mod k are
+    # evidence of a lattice in themselves.
     failing += [scores[id(t)][:4] + (t, "; a row length k times shorter or longer fits "
                                         "nearly as well (a periodic specimen?)")
-                for t in ranked[1:] if id(t) in dips and _possible(t)
+                for t in ranked[1:] if id(t) in dips and _possible(best, t)
                 and _folded(best, t, floor)]
     if id(best) not in dips and len(ranked) > 1:
         failing.insert(0, results[0] + (
