@@ -28,8 +28,8 @@ def snake_channels(shape, seed, noise, channels=3):
 @pytest.mark.parametrize("seed", range(6))
 def test_rows_cut_too_short_to_be_a_scan_raise_no_periodic_doubt(seed):
     """Rows of 3 frames (a 100x3 layout of a 20x15 snake) fit nearly as well
-    on a smooth specimen, but no scan of such rows would ever be taken (too
-    short, and 33 times longer than wide): they do not hold the 20x15 back."""
+    on a smooth specimen, but no scan of rows under 4 frames is ever taken:
+    they do not hold the 20x15 back."""
     z = snake_channels((20, 15), seed, 0.3)
     seen = examine(z, ["a", "b", "c"], z.shape[1] // 3, z.shape[1])
     d = decide(layouts_of(seen.z, shapes_of(seen.widths, z.shape[1])), seen.weights, seen.floor)
