@@ -206,6 +206,31 @@ def test_two_scans_of_different_row_lengths_are_refused(second):
     assert_refusal_names_two_layouts(err)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 3])
+def test_a_12x12_snake_is_not_held_back_by_two_rows_in_one(seed):
+    """A 6x24 layout (two snake rows in one) fits clearly worse, but a scan
+    of 12 rows gives few blocks for the margin: the 12x12 rows fitting
+    alike, row after row, settle it."""
+    frames, index = scan_series((12, 12), seed, snake_hysteresis=0, before=20, after=15)
+    got = detect_scan(None, frames)
+    assert np.array_equal(got.frame_index, index)
+
+
+@pytest.mark.parametrize("shape,hysteresis", [((10, 40), None), ((10, 40), 0), ((6, 48), 0),
+                                              ((8, 36), 3)])
+def test_rows_twice_as_long_are_never_cut_in_two(shape, hysteresis):
+    """The smaller margin against a layout of k rows in one never takes the
+    halves of a real scan's rows for rows."""
+    for seed in range(3):
+        frames, index = scan_series(shape, seed, snake_hysteresis=hysteresis, before=20,
+                                    after=15)
+        try:
+            got = detect_scan(None, frames)
+        except ScanDetectionError:
+            continue
+        assert np.array_equal(got.frame_index, index)
+
+
 def test_too_few_rows_is_refused_with_the_arguments():
     frames, _ = scan_series((4, 40), 6)
     with pytest.raises(ScanDetectionError) as err:

@@ -71,6 +71,10 @@ COARSER = 1.6
 #: Standard errors by which rows k apart may differ before a row k times
 #: longer is taken for a possible scan (see :func:`_uneven`).
 UNEVEN = 2.5
+#: Margin a winner needs over a rival whose rows are k of the winner's, when
+#: the rival fits clearly worse (by more than ``COARSER``) and the winner's
+#: rows fit alike whatever their number mod k (see :func:`_rows_in_one`).
+MARGIN_ROWS = 1.5
 #: The most rows per column (or columns per row) a detected scan may have.
 MAX_ASPECT = 4
 #: Lags of the structure function kept as row-length candidates.
@@ -293,6 +297,32 @@ def _needed(best, rival):
     return MARGIN_EXACT if best.left_over == 0 else MARGIN_LEFT_OVER
 
 
+def _possible(best, other):
+    """Whether ``other``'s rows could be the scan's as far as their length
+    goes: longer than ``best``'s, or at least ``MIN_ROW_LENGTH`` frames."""
+    return other.shape[1] > best.shape[1] or other.shape[1] >= MIN_ROW_LENGTH
+
+
+def _rows_in_one(best, other, floor=0.0):
+    """Whether ``other`` lays k of ``best``'s rows (the same frames) into one
+    and fits clearly worse, while ``best``'s rows show no sign of being
+    pieces of longer rows.
+
+    Were ``other`` the scan, ``best``'s rows would be k-ths of real rows and
+    its vertical neighbours would alternate between frames of one real row
+    and frames of the next (for a snake, the pieces of a reversed row even
+    face the wrong way): its rows would fit unevenly with a period of k
+    (:func:`_uneven`).  With even rows and a clearly worse fit for the long
+    rows, a smaller margin settles it: a scan of few rows gives few blocks
+    for the margin's tests, not weaker evidence per row."""
+    rows, width = best.shape
+    wide = other.shape[1]
+    if other.shape[0] * wide != rows * width or wide <= width or wide % width:
+        return False
+    ours, theirs = best.mismatch - floor, other.mismatch - floor
+    return theirs > COARSER * ours and not _uneven(best, wide // width)
+
+
 def _folded(best, other, floor=0.0):
     """Whether ``other``, of a width k times shorter or longer than
     ``best``'s and the same frames, fits too nearly as well to rule out."""
@@ -382,6 +412,8 @@ def decide(layouts, weights, floor=0.0):
             continue
         m, pieces = margin(best, other, parts=3)
         need = _needed(best, other)
+        if _rows_in_one(best, other, floor):
+            need = min(need, MARGIN_ROWS)
         # A rival that leaves frames over is already held back by the count.
         even = _consistent(pieces) or (best.left_over == 0 < other.left_over)
         results.append((m >= need and even, m - need, m, need, other))
@@ -393,10 +425,15 @@ def decide(layouts, weights, floor=0.0):
     # neighbours: when a k times shorter row fits nearly as well, the longer
     # one may be k rows folded into one, and the content cannot tell.
     # Likewise a row k times longer that fits nearly as well: the winner may
-    # be a lattice's period, not a row.
+    # be a lattice's period, not a row.  A shorter row counts only if the
+    # method could take it (at least MIN_ROW_LENGTH frames): a smooth
+    # specimen's rows cut in five fit nearly as well.  A longer one always
+    # counts, whatever its shape: the rows fitting unevenly mod k are
+    # evidence of a lattice in themselves.
     failing += [scores[id(t)][:4] + (t, "; a row length k times shorter or longer fits "
                                         "nearly as well (a periodic specimen?)")
-                for t in ranked[1:] if id(t) in dips and _folded(best, t, floor)]
+                for t in ranked[1:] if id(t) in dips and _possible(best, t)
+                and _folded(best, t, floor)]
     if id(best) not in dips and len(ranked) > 1:
         failing.insert(0, results[0] + (
             "; no row length fits better than the row lengths one shorter and one longer",))
