@@ -4,6 +4,7 @@ hand from the rule each function states."""
 
 import mmap
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -11,7 +12,8 @@ import pytest
 import tvips_ks
 from builders import Series
 from tvips_ks import arrays
-from tvips_ks.io.chunks import block_frames, nav_blocks
+from tvips_ks.io.chunks import (GATHER_CHUNK_BYTES, STACK_CHUNK_BYTES, block_frames, nav_blocks,
+                                normalize_nav_chunks)
 from tvips_ks.io import daskio, views
 from tvips_ks.io.views import view_chunks
 
@@ -379,3 +381,232 @@ def test_parts_are_opened_close_on_exec(tmp_path, monkeypatch):
     monkeypatch.setattr(gather.os, "open", recording)
     np.testing.assert_array_equal(gather.read_frames(table, np.array([3, 1])), data[[3, 1]])
     assert flags and all(f & os.O_CLOEXEC for f in flags)
+
+
+# -- chunk plans (io/chunks.py, io/daskio.py) ----------------------------------------------
+
+@pytest.mark.parametrize("call, purpose", [
+    (lambda table: daskio.to_dask(table, (table.num_frames,)), "to_dask()"),
+    (lambda table: normalize_nav_chunks("auto", (8,), (2, 3), np.uint16, [8]), "dask chunks"),
+])
+def test_without_dask_each_entry_point_says_what_needs_it(tmp_path, monkeypatch, call,
+                                                          purpose):
+    data, table = _saved(tmp_path, 8, 2, 3)
+    monkeypatch.setitem(sys.modules, "dask.array", None)  # import dask.array fails
+    with pytest.raises(tvips_ks.MissingDependencyError) as info:
+        call(table)
+    message = str(info.value)
+    assert message.startswith(f"{purpose} needs dask, which is not installed")
+    assert message.endswith("pip install 'tvips-ks[dask]'")
+
+
+def test_a_stacks_automatic_chunks_are_64_mib_of_its_pixels_within_parts():
+    """uint16 frames of 256 x 256 (128 KiB): at most 512 frames a chunk, parts cut into
+    as few near-equal chunks as that allows (1200 -> 3 x 400, 800 -> 2 x 400)."""
+    assert STACK_CHUNK_BYTES // (256 * 256 * 2) == 512
+    chunks = normalize_nav_chunks("auto", (2000,), (256, 256), np.uint16, [1200, 800])
+    assert chunks == ((400,) * 5, (256,), (256,))
+    # the same frames as a scan (no parts) are gathered in smaller chunks of whole rows
+    scan = normalize_nav_chunks("auto", (40, 50), (256, 256), np.uint16)
+    assert scan[1] == (50,) and max(scan[0]) * 50 * 256 * 256 * 2 <= GATHER_CHUNK_BYTES
+
+
+@pytest.mark.parametrize("chunks, expected", [
+    (("auto", -1, -1), None),         # dask sizes "auto" by the pixels' dtype
+    ({0: 100}, ((100,) * 4, (256,), (256,))),
+])
+def test_chunks_given_to_dask_are_sized_by_the_pixel_dtype(chunks, expected):
+    got = normalize_nav_chunks(chunks, (400,), (256, 256), np.uint16)
+    assert got[1:] == ((256,), (256,))
+    if expected:
+        assert got == expected
+    else:
+        assert sum(got[0]) == 400
+
+
+def test_chunks_that_cut_frames_are_refused_saying_so():
+    with pytest.raises(tvips_ks.ArgumentError,
+                       match=r"^chunks must hold whole frames \(one chunk along each frame axis\)"):
+        normalize_nav_chunks((10, 128, 256), (400,), (256, 256), np.uint16)
+
+
+def test_to_dask_chunks_automatically_by_default(tmp_path):
+    data, table = _saved(tmp_path, 8, 2, 3)
+    plain = daskio.to_dask(table, (8,))
+    assert plain.chunks == daskio.to_dask(table, (8,), chunks="auto").chunks
+    np.testing.assert_array_equal(plain.compute(), data)
+
+
+def test_each_dask_array_is_named_by_everything_that_decides_its_values(tmp_path):
+    """Equal inputs give one name (dask reuses results by name); a change of the parts,
+    the layout, the shape, the chunks or the scan map gives another."""
+    data, table = _saved(tmp_path, 12, 2, 3)
+    (tmp_path / "o").mkdir()
+    other_data, other = _saved(tmp_path / "o", 12, 2, 3, seed=6)
+    index = np.arange(12).reshape(3, 4)
+    base = daskio.to_dask(table, (3, 4), index, chunks=((1, 2), (4,), (2,), (3,)))
+    same = daskio.to_dask(table, (3, 4), index.copy(), chunks=((1, 2), (4,), (2,), (3,)))
+    assert base.name == same.name and base.name.startswith("tvips-")
+    variants = [
+        daskio.to_dask(other, (3, 4), index, chunks=((1, 2), (4,), (2,), (3,))),
+        daskio.to_dask(table, (4, 3), index.reshape(4, 3), chunks=((1, 3), (3,), (2,), (3,))),
+        daskio.to_dask(table, (3, 4), index, chunks=((2, 1), (4,), (2,), (3,))),
+        daskio.to_dask(table, (3, 4), index[::-1].copy(), chunks=((1, 2), (4,), (2,), (3,))),
+    ]
+    names = {base.name} | {v.name for v in variants}
+    assert len(names) == 5
+    np.testing.assert_array_equal(variants[0].compute(), other_data.reshape(3, 4, 2, 3))
+    np.testing.assert_array_equal(variants[3].compute(), data[index[::-1]])
+    assert daskio.to_dask(table, (12,)).name != daskio.to_dask(other, (12,)).name
+
+
+@pytest.mark.parametrize("nav", [(12,), (3, 4)])
+def test_a_dask_arrays_meta_is_an_empty_array_of_its_ndim_and_dtype(tmp_path, nav):
+    data, table = _saved(tmp_path, 12, 2, 3)
+    index = None if len(nav) == 1 else np.arange(12).reshape(nav)
+    arr = daskio.to_dask(table, nav, index)
+    assert type(arr._meta) is np.ndarray
+    assert arr._meta.shape == (0,) * arr.ndim and arr._meta.dtype == np.uint16
+
+
+def test_a_stacks_automatic_chunks_are_sized_by_its_pixel_dtype(tmp_path, monkeypatch):
+    from tvips_ks.io import chunks as chunk_plan
+
+    data, table = _saved(tmp_path, 12, 2, 3)
+    monkeypatch.setattr(chunk_plan, "STACK_CHUNK_BYTES", 4 * 2 * 3 * 2)  # 4 uint16 frames
+    arr = daskio.to_dask(table, (12,))
+    assert arr.chunks == ((4, 4, 4), (2,), (3,))
+    np.testing.assert_array_equal(arr.compute(), data)
+
+
+def test_a_fly_back_scans_automatic_chunks_are_all_views(tmp_path):
+    """Rows of consecutive frames: every task maps its frames, none gathers them."""
+    data, table = _saved(tmp_path, 40, 2, 3)
+    index = np.arange(40).reshape(5, 8)
+    arr = daskio.to_dask(table, (5, 8), index)
+    tasks = dict(arr.__dask_graph__()).values()
+    loaders = {getattr(t[0], "func", t[0]) for t in tasks if isinstance(t, tuple)}
+    assert loaders == {daskio._load_view}
+    np.testing.assert_array_equal(arr.compute(), data.reshape(5, 8, 2, 3))
+
+
+# -- np.asarray of a frame array (arrays.py) -------------------------------------------------
+
+def test_asarray_with_a_dtype_converts(tmp_path):
+    data, table = _saved(tmp_path, 5, 2, 3)
+    ds = tvips_ks.open(tmp_path / "p_000.tvips")
+    got = np.asarray(ds.frames, dtype=np.float32)
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, data.astype(np.float32))
+
+
+def test_array_with_copy_true_owns_its_data_and_copy_false_is_refused(tmp_path):
+    data, table = _saved(tmp_path, 5, 2, 3)
+    ds = tvips_ks.open(tmp_path / "p_000.tvips")
+    view = np.asarray(ds.frames)
+    copied = np.array(ds.frames, copy=True)
+    assert copied.flags.owndata and copied.flags.writeable
+    assert not np.shares_memory(copied, view)
+    np.testing.assert_array_equal(copied, data)
+    with pytest.raises(ValueError, match=r"^a FrameStack is read from files: it cannot be "
+                                         r"turned into an array without a copy"):
+        np.asarray(ds.frames, copy=False)
+
+
+def test_asarray_of_a_single_part_stack_is_a_view_of_the_file(tmp_path):
+    """Zero-copy: the frames of one part are read through one map, not copied."""
+    data, table = _saved(tmp_path, 5, 2, 3)
+    ds = tvips_ks.open(tmp_path / "p_000.tvips")
+    got = np.asarray(ds.frames)
+    assert not got.flags.owndata
+    np.testing.assert_array_equal(got, data)
+
+
+@pytest.mark.parametrize("index", [[9, 7, 5, 3, 1, 0, 2, 4], [2, 3, 4, 5, 6, 7, 8, 9]])
+def test_a_one_dimensional_scan_map_is_chunked_by_its_own_length(tmp_path, index):
+    """The parts' sizes shape the chunks of frames read in file order only: a scan map of
+    8 of the 10 frames, in any order, is chunked over its 8 positions."""
+    data, table = _saved(tmp_path, 10, 2, 3)
+    arr = daskio.to_dask(table, (8,), np.array(index))
+    assert sum(arr.chunks[0]) == 8
+    np.testing.assert_array_equal(arr.compute(), data[index])
+
+
+# -- the preadv path when a read comes back short, or a part cannot be opened ---------------
+
+def _one_part(tmp_path, n=10):
+    data = np.random.default_rng(9).integers(0, 2**16, (n, 2, 3), dtype=np.uint16)
+    path = tvips_ks.save(tmp_path / "s.tvips", data)[0]
+    table = tvips_ks.open(path).table
+    return data, table, table.used[0]
+
+
+def test_a_shrunk_part_names_the_last_frame_it_lost(tmp_path):
+    """Checked before reading: the part now ends after frame 4, and 5 is the last asked."""
+    from tvips_ks.io import gather
+
+    data, table, part = _one_part(tmp_path)
+    os.truncate(part.path, part.offset + 5 * part.len_record)
+    with pytest.raises(tvips_ks.SeriesError, match=r"so frame 5 is gone") as info:
+        gather.read_frames(table, np.array([1, 3, 4, 5]))
+    assert info.value.path == str(part.path)
+
+
+def test_a_part_that_shrinks_during_the_read_names_the_frame_of_the_short_read(tmp_path,
+                                                                               monkeypatch):
+    from tvips_ks.io import gather
+
+    data, table, part = _one_part(tmp_path)
+    real = os.preadv
+
+    def shrinking(fd, buffers, pos, *args):
+        os.truncate(part.path, part.offset + 2 * part.len_record)  # frames 2.. are gone
+        return real(fd, buffers, pos, *args)
+
+    monkeypatch.setattr(gather.os, "preadv", shrinking)
+    with pytest.raises(tvips_ks.SeriesError, match=r"so frame 6 is gone") as info:
+        gather.read_frames(table, np.array([6, 7, 8]))
+    assert info.value.path == str(part.path)
+
+
+@pytest.mark.parametrize("wanted", [[0, 1, 2, 5, 6], [8, 9], [7, 9], [0, 9]])
+def test_a_short_read_of_an_unchanged_part_is_read_again_through_a_map(tmp_path, monkeypatch,
+                                                                       wanted):
+    """Runs of frames anywhere in the part, up to its last record, each read again alone."""
+    from tvips_ks.io import gather
+
+    data, table, part = _one_part(tmp_path)
+    real = os.preadv
+    monkeypatch.setattr(gather.os, "preadv",
+                        lambda fd, buffers, pos, *a: real(fd, buffers[:1], pos, *a))
+    np.testing.assert_array_equal(gather.read_frames(table, np.array(wanted)), data[wanted])
+
+
+def test_a_part_that_cannot_be_opened_is_named_with_the_reason(tmp_path, monkeypatch):
+    import errno
+
+    from tvips_ks.io import gather
+
+    data, table, part = _one_part(tmp_path)
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+
+    monkeypatch.setattr(gather.os, "open", refuse)
+    with pytest.raises(tvips_ks.SeriesError) as info:
+        gather.read_frames(table, np.array([3, 1]))
+    assert info.value.path == str(part.path)
+    assert f"cannot read the file: {os.strerror(errno.EACCES)}" in str(info.value)
+
+
+@pytest.mark.parametrize("key, shape", [
+    ((slice(0, 0), slice(1, 2)), (0, 1, 3)),
+    ((slice(4, 4), 1), (0, 3)),
+    ((slice(7, 2), slice(None), slice(0, 2)), (0, 2, 2)),
+    ((slice(0, 0),), (0, 2, 3)),
+])
+def test_an_empty_range_keeps_the_pixel_selection_in_its_shape(tmp_path, key, shape):
+    data, table = _saved(tmp_path, 10, 2, 3)
+    ds = tvips_ks.open(tmp_path / "p_000.tvips")
+    got = ds.frames[key]
+    assert got.shape == data[key].shape == shape and got.dtype == data.dtype
