@@ -160,6 +160,12 @@ def _patched_operators():
 KILLERS = "killers.jsonl"  # in the group's work directory: which test killed which mutant
 
 
+def _mangled(mutant_name: str) -> str:
+    """``tvips_ks.io.chunks.x_part_aligned__mutmut_3`` -> ``tvips_ks.io.chunks.x_part_aligned``:
+    the function a mutant belongs to, as mutmut names it."""
+    return mutant_name.partition("__mutmut_")[0]
+
+
 def _record_killers():
     """In each mutant's process, note the first test that failed (the one that killed it)."""
     from mutmut.runners.harness import PytestRunner
@@ -203,7 +209,7 @@ def _killers_by_function() -> dict[str, Counter]:
                     kill = json.loads(line)
                 except json.JSONDecodeError:  # a line cut short by an interrupted run
                     continue
-                found[kill["mutant"].partition("__mutmut_")[0]][kill["test"]] += 1
+                found[_mangled(kill["mutant"])][kill["test"]] += 1
     except FileNotFoundError:
         pass
     return found
@@ -213,7 +219,7 @@ def _equivalent_mutants():
     """A test of ``mutant name -> bool``: the mutant is explained in ``equivalent.toml``.
 
     Such a mutant changes no behaviour, so no test can kill it, and trying it costs every
-    test that calls its function (10-20 s of CPU each): it is not run but recorded as
+    test that calls its function (10-48 s each by mutmut's estimates): it is not run but recorded as
     skipped (mutmut's exit code 34), and counted as a surviving equivalent mutant.  Its
     diff is matched against the entries as the report matches survivors, so an entry
     that no longer fits the code lets the mutant run.  ``run.py --rerun-equivalent``
@@ -226,7 +232,7 @@ def _equivalent_mutants():
     explained = {(e["module"], e["function"]) for e in equivalents}
 
     def skip(mutant_name: str) -> bool:
-        module = mutant_name.partition("__mutmut_")[0].rsplit(".", 1)[0].replace(".", "/") + ".py"
+        module = _mangled(mutant_name).rsplit(".", 1)[0].replace(".", "/") + ".py"
         if (module, function_of(mutant_name)) not in explained:
             return False
         try:
@@ -265,18 +271,20 @@ def _fast_tests_first():
             killers.clear()
             killers.update(_killers_by_function())
             read_at["size"] = size
-        kills = killers.get(mutant_name.partition("__mutmut_")[0], Counter())
+        kills = killers.get(_mangled(mutant_name), Counter())
         durations = state().duration_by_test
         tests = sorted(tests, key=lambda t: (-kills.get(t, 0), durations.get(t, 0.0), t))
         return submit(self, mutant_name, tests, cpu_time_limit, estimated_time)
 
     isolation.ForkServerRunner.submit = sorted_submit
-    _record_durations(isolation.ForkServerRunner)
 
 
-def _record_durations(runner):
+def _record_durations():
     """Each mutant's wall time, from its submission to its verdict, appended to
     ``durations.jsonl`` in the work directory: what a kill and a survivor cost."""
+    from mutmut.workers import isolation
+
+    runner = isolation.ForkServerRunner
     submit, wait = runner.submit, runner.wait_for_result
     started: dict[str, float] = {}
 
@@ -362,6 +370,7 @@ def mutmut_main(argv: list[str]) -> None:
     """``run.py _mutmut ARGS``: mutmut's command line, with the operator choice above."""
     _patched_operators()
     _fast_tests_first()
+    _record_durations()
     _record_killers()
     _no_second_clean_run()
     group = os.environ.get("TVIPS_MUTATION_GROUP")
