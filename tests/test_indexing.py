@@ -260,3 +260,51 @@ def test_paths_are_absolute_so_a_dataset_survives_chdir(scan10, monkeypatch, tmp
     monkeypatch.chdir(tmp_path)  # elsewhere: the dataset and its graph still find the files
     np.testing.assert_array_equal(ds.frames[42], images[42])
     np.testing.assert_array_equal(graph[4, 2].compute(), images[42])
+
+
+# -- keys the hypothesis strategy does not draw ------------------------------------------------
+
+BOOLEAN_SCALAR_KEYS = [
+    True, False, np.True_, np.False_, np.array(True), np.array(False),
+    (0, True), (True, 0), (slice(None), False, 1), (Ellipsis, True), (True, Ellipsis, False),
+    (None, True, [0, 1]), ([0, 1], True, slice(None), [1, 2]), (slice(1, 3), [0, 2], True),
+    (slice(1, 3), [0, 2], False), (np.array(True), [1, 3], slice(None, None, -1)),
+    (1, slice(None), True, [2, 0]), ([[1], [2]], True, [0, 4]),
+]
+
+
+@pytest.mark.parametrize("arrangement", ["stack", "scan2d", "scan3d-padded"])
+@pytest.mark.parametrize("key", BOOLEAN_SCALAR_KEYS, ids=repr)
+def test_scalar_booleans_index_as_numpy(written, arrangement, key):
+    """A Python or numpy boolean (or a 0-d boolean array) adds an advanced axis of
+    length 1 (True) or 0 (False), and counts as advanced where the others go."""
+    path, images = written
+    options = ARRANGEMENTS[arrangement]
+    expected = expected_array(images, options)
+    want, refused = numpy_result(expected, key)
+    with tvips_ks.open(path, **(options or {})) as ds:
+        if refused is not None:
+            with pytest.raises(IndexError):
+                ds.data[key]
+            return
+        got = ds.data[key]
+    assert type(got) is type(want)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.int16, np.int32, np.uint64])
+def test_index_arrays_of_every_integer_dtype(tmp_path, dtype):
+    """Narrow index arrays address axes longer than their dtype can count (-1 of an int8
+    array on 130 frames is frame 129), as numpy's do."""
+    s = Series(num_frames=130, frames_per_part=(60, 70), height=2, width=3, seed=5)
+    path = s.write(tmp_path)[0]
+    rows = [0, 1, 127, 129] if np.dtype(dtype).kind == "u" else [-1, -128, 5, 127]
+    index = np.array(rows, dtype=dtype)
+    cols = np.array([2, 0, 1, 2], dtype=dtype)
+    with tvips_ks.open(path) as ds:
+        for key in (index, (index, slice(None), cols), (index[:, None], 1, cols[:2])):
+            want = s.images[key]
+            got = ds.data[key]
+            assert got.shape == want.shape
+            np.testing.assert_array_equal(got, want)

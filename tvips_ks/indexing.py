@@ -51,27 +51,26 @@ class Selection:
     shape: tuple[int, ...]
     axes: list
     adv_shape: tuple[int, ...] | None    #: None when the key has no advanced index
-    basic_dims: list                     #: in key order: ("axis", i) or ("new",)
+    basic_dims: list                     #: in key order: input axis i, or None for a new axis
     adv_position: int
     result_shape: tuple[int, ...]
-    adv_factor: int = 1                  #: 0 when a ``False`` scalar index empties the selection
     scalar: bool = False                 #: numpy gives a scalar, not a 0-d array (all integers)
 
     @property
     def canonical_shape(self) -> tuple[int, ...]:
         basic = []
-        for kind in self.basic_dims:
-            if kind[0] == "new":
+        for axis in self.basic_dims:
+            if axis is None:
                 basic.append(1)
             else:
-                s = self.axes[kind[1]]
+                s = self.axes[axis]
                 basic.append(len(range(s.start, s.stop, s.step)))
         return (*(self.adv_shape or ()), *basic)
 
     def to_result(self, canonical: np.ndarray) -> np.ndarray:
         """The canonical-order array rearranged as numpy would return it."""
         nadv = len(self.adv_shape or ())
-        if nadv and self.adv_position:
+        if self.adv_position:  # only ever set when there are advanced dimensions
             order = list(range(nadv, nadv + self.adv_position)) + list(range(nadv)) \
                 + list(range(nadv + self.adv_position, canonical.ndim))
             canonical = canonical.transpose(order)
@@ -165,7 +164,7 @@ def analyse(key, shape: tuple[int, ...]) -> Selection:
                 else:
                     parts.append(("mask", arr))
             else:
-                parts.append(("array", arr.astype(np.int64, copy=False)))
+                parts.append(("array", arr))
     consumed = sum(p[1].ndim if p[0] == "mask" else 1
                    for p in parts if p[0] in ("slice", "int", "array", "mask"))
     if not any(p[0] == "ellipsis" for p in parts):
@@ -182,23 +181,21 @@ def analyse(key, shape: tuple[int, ...]) -> Selection:
     axes: list = [None] * len(shape)
     basic_dims: list = []
     adv_arrays: list = []   # (axis or None, array)
-    adv_factor = 1
     axis = 0
-    position = None  # basic output dims before the first advanced part
+    adv_position = 0  # basic output dims before the advanced ones, when they stay in place
     for i, (kind, value) in enumerate(parts):
-        if adv_at and i == adv_at[0]:
-            position = len(basic_dims)
+        if consecutive and i == adv_at[0]:
+            adv_position = len(basic_dims)
         if kind == "none":
-            basic_dims.append(("new",))
-        elif kind == "ellipsis":
+            basic_dims.append(None)
+        elif kind == "ellipsis":  # numpy allows one; the appended one comes only when none is
             for _ in range(len(shape) - consumed):
                 axes[axis] = slice(*slice(None).indices(shape[axis]))
-                basic_dims.append(("axis", axis))
+                basic_dims.append(axis)
                 axis += 1
-            consumed = len(shape)  # a second, appended ellipsis adds nothing
         elif kind == "slice":
             axes[axis] = slice(*value.indices(shape[axis]))
-            basic_dims.append(("axis", axis))
+            basic_dims.append(axis)
             axis += 1
         elif kind == "int" and not has_adv:
             axes[axis] = value + shape[axis] if value < 0 else value
@@ -211,10 +208,8 @@ def analyse(key, shape: tuple[int, ...]) -> Selection:
             for coords in np.nonzero(value):
                 adv_arrays.append((axis, coords.astype(np.int64)))
                 axis += 1
-        elif kind == "bool0":
+        elif kind == "bool0":  # True adds an advanced axis of 1, False one of 0
             adv_arrays.append((None, np.zeros(1 if value else 0, dtype=np.int64)))
-            if not value:
-                adv_factor = 0
     adv_shape = None
     if has_adv:
         broadcast = np.broadcast_arrays(*(a for _, a in adv_arrays))
@@ -222,6 +217,4 @@ def analyse(key, shape: tuple[int, ...]) -> Selection:
         for (ax, _), arr in zip(adv_arrays, broadcast):
             if ax is not None:
                 axes[ax] = arr
-    return Selection(shape, axes, adv_shape, basic_dims,
-                     position if (has_adv and consecutive) else 0, result_shape, adv_factor,
-                     scalar)
+    return Selection(shape, axes, adv_shape, basic_dims, adv_position, result_shape, scalar)
