@@ -110,7 +110,7 @@ class _FrameArray(LazyArray):
             (c,) = sel.axes[:1]
             if isinstance(c, slice):
                 return range(c.start, c.stop, c.step)
-            return np.asarray(c, dtype=np.int64)
+            return np.asarray(c)  # an int, or analyse()'s int64 coordinates
         if adv:
             basic = [i for i, c in enumerate(nav) if isinstance(c, slice)]
             moved = self._index.transpose(adv + basic)
@@ -130,32 +130,25 @@ class _FrameArray(LazyArray):
         return data.reshape(sel.canonical_shape)
 
     def _read(self, frames, pixels: tuple) -> np.ndarray:
-        """``(*frames.shape, *selected pixels)``: ``frames`` is a range or an array."""
+        """``(frames.size, *selected pixels)``, frames in C order: ``frames`` is a range
+        or an array (its shape is the caller's to restore)."""
         if not isinstance(frames, range):
-            shape = frames.shape
             flat = frames.ravel()
             run = _as_range(flat)
-            frames = run if run is not None else flat
-        else:
-            shape = (len(frames),)
-        if isinstance(frames, range):
-            out = self._read_range(frames, pixels)
-        else:
-            out = read_frames(self._table, frames, pixels)
-        return out.reshape(tuple(shape) + out.shape[1:])
+            if run is None:
+                return read_frames(self._table, flat, pixels)
+            frames = run
+        return self._read_range(frames, pixels)
 
     def _read_range(self, frames: range, pixels: tuple) -> np.ndarray:
-        if not len(frames):
-            return read_frames(self._table, (0, 0), pixels)
-        lo, hi = min(frames[0], frames[-1]), max(frames[0], frames[-1]) + 1
-        part = self._table.part_of(lo)
-        if frames.step != 1 and hi > part.first_frame + part.num_frames:
-            return read_frames(self._table, np.array(frames, dtype=np.int64), pixels)
-        span = read_frames(self._table, (lo, hi), pixels)  # one part: a view of its map
-        if frames.step == 1:
-            return span
-        start, stop = frames.start - lo, frames.stop - lo
-        return span[start:stop if stop >= 0 else None:frames.step]
+        if len(frames):
+            lo, hi = min(frames[0], frames[-1]), max(frames[0], frames[-1]) + 1
+            part = self._table.part_of(lo)
+            if frames.step == 1 or hi <= part.first_frame + part.num_frames:
+                # one part, or a plain run: a view of its map, stepped
+                return read_frames(self._table, (lo, hi), pixels)[::frames.step]
+        # a stepped run across parts reads only its own frames (and the empty run nothing)
+        return read_frames(self._table, np.array(frames, dtype=np.int64), pixels)
 
     def _pick_pixels(self, sel: Selection, frames, nav_adv: bool) -> np.ndarray:
         """Advanced indices on the signal axes: pixels picked per element, block by block."""

@@ -84,16 +84,17 @@ def normalize_nav_chunks(chunks, nav_shape, frame_shape, dtype, part_frames=None
     """
     da = require("dask.array", extra="dask", purpose="dask chunks")
 
+
     frame_bytes = int(np.prod(frame_shape)) * np.dtype(dtype).itemsize
     shape = (*nav_shape, *frame_shape)
     if is_auto(chunks):
-        if len(nav_shape) == 1 and part_frames:
+        if part_frames:  # a stack (only a stack's table is passed)
             per_chunk = max(1, STACK_CHUNK_BYTES // max(frame_bytes, 1))
             return (part_aligned(part_frames, per_chunk), (frame_shape[0],), (frame_shape[1],))
         nav = nav_blocks(nav_shape, frame_bytes, GATHER_CHUNK_BYTES)
         return da.core.normalize_chunks((*nav, *frame_shape), shape, dtype=dtype)
     if chunks is False or chunks is None:
-        if len(nav_shape) == 1 and part_frames:
+        if part_frames:  # a stack (only a stack's table is passed)
             return (tuple(n for n in part_frames if n), (frame_shape[0],), (frame_shape[1],))
         nav = (1,) * (len(nav_shape) - 1) + (nav_shape[-1],)
         return da.core.normalize_chunks((*nav, *frame_shape), shape, dtype=dtype)

@@ -135,9 +135,8 @@ def read_frames(table: PartTable, frames, pixels: tuple = (), out=None) -> np.nd
 
 
 def _whole_frames(pixels: tuple, frame_shape: tuple) -> bool:
-    """Whether the basic index ``pixels`` keeps every pixel of a frame, in order."""
-    if len(pixels) > len(frame_shape):
-        return False
+    """Whether the basic index ``pixels`` (none, or one int or slice per frame axis)
+    keeps every pixel of a frame, in order."""
     return all(isinstance(p, slice) and p.indices(n) == (0, n, 1)
                for p, n in zip(pixels, frame_shape))
 
