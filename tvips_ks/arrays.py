@@ -154,18 +154,17 @@ class _FrameArray(LazyArray):
         """Advanced indices on the signal axes: pixels picked per element, block by block."""
         lead = sel.adv_shape
         m = math.prod(lead)
-        frames = np.asarray(list(frames) if isinstance(frames, range) else frames,
-                            dtype=np.int64)
+        frames = np.asarray(frames)  # a range, or int64 frame numbers
         nav_dims = frames.shape[len(lead):] if nav_adv else frames.shape
         n = math.prod(nav_dims)
         frames = frames.reshape(m if nav_adv else 1, n)
         hull, index, sig_dims = [], [], []
         for c in sel.axes[self._nav_ndim:]:
             if isinstance(c, slice):
-                coords = np.arange(c.start, c.stop, c.step, dtype=np.int64)
+                coords = np.arange(c.start, c.stop, c.step)
                 sig_dims.append(coords.size)
             else:
-                coords = np.asarray(c, dtype=np.int64).ravel()
+                coords = c.ravel()  # analyse()'s int64 coordinates
             lo = int(coords.min()) if coords.size else 0
             hi = int(coords.max()) + 1 if coords.size else 1
             hull.append(slice(lo, hi))
@@ -214,7 +213,7 @@ class _FrameArray(LazyArray):
         out = self[...]
         if copy and not out.flags.owndata:
             out = out.copy()
-        return out if dtype is None else out.astype(dtype, copy=False)
+        return np.asarray(out, dtype=dtype)
 
 
 class FrameStack(_FrameArray):

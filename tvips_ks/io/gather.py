@@ -156,7 +156,7 @@ def _pread_frames(part: Part, layout, local: np.ndarray, dst: np.ndarray,
     starts = np.flatnonzero(np.diff(local) != 1) + 1
     bounds = [0, *starts.tolist(), local.size]
     try:
-        fd = os.open(part.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(part.path, os.O_RDONLY | os.O_CLOEXEC)  # preadv: POSIX, so is this
     except OSError as err:
         raise os_error(err, part.path) from None
     try:

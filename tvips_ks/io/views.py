@@ -62,7 +62,7 @@ def read_view(table: PartTable, first: int, steps: tuple, nav_shape: tuple) -> n
     hi = first + sum(e for e in extent if e > 0) + 1
     part = table.part_of(lo)
     if hi > part.first_frame + part.num_frames:  # across parts: gathered
-        grid = first + sum(np.arange(n, dtype=np.int64).reshape(
+        grid = first + sum(np.arange(n).reshape(
             [n if k == a else 1 for k in range(len(nav_shape))]) * s
             for a, (n, s) in enumerate(zip(nav_shape, steps)))
         frames = np.broadcast_to(grid, nav_shape).ravel()
