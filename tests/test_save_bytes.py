@@ -168,3 +168,34 @@ def test_write_back_is_started_on_linux(tmp_path):
         f.flush()
         assert hints.start_writeback(f.fileno(), 0, 8192) is True
         assert hints.start_writeback(f.fileno(), 0, 0) is False
+
+
+def test_write_back_never_stalls_the_writer_and_holds_few_descriptors(tmp_path, monkeypatch):
+    """sync_file_range blocks while the device queue is full: it runs on a background
+    thread, at most WRITEBACK_PENDING ranges wait, and each one's duplicate descriptor is
+    closed once it has run."""
+    import threading
+
+    release = threading.Event()
+    started = []
+
+    def blocking(fd, offset, length, flags):
+        started.append((offset, length, flags))
+        release.wait(10)
+        return 0
+
+    monkeypatch.setattr(hints, "WRITEBACK", True)
+    monkeypatch.setattr(hints, "_SYNC_FILE_RANGE", blocking)
+    open_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    with open(tmp_path / "f", "wb") as f:
+        handed = [hints.start_writeback(f.fileno(), 4096 * k, 4096)
+                  for k in range(hints.WRITEBACK_PENDING + 3)]
+        # the first waits in sync_file_range, the rest queue up to the limit; none blocked us
+        assert handed == [True] * hints.WRITEBACK_PENDING + [False] * 3
+        assert not hints.writeback_idle(timeout=0.05)
+        release.set()
+        assert hints.writeback_idle()
+    assert [s[0] for s in started] == [4096 * k for k in range(hints.WRITEBACK_PENDING)]
+    assert all(s[2] == 2 for s in started)  # SYNC_FILE_RANGE_WRITE: start, do not wait
+    if open_fds is not None:
+        assert len(os.listdir("/proc/self/fd")) == open_fds
